@@ -1,0 +1,105 @@
+//! `veracity embed`: one text per line in, one embedding per line out.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use veracity::embed::npy;
+
+use super::GlobalArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmbedFormat {
+    /// One JSON object per line: {"text": "...", "embedding": [...]}.
+    Jsonl,
+    /// A float32 .npy matrix, one row per input line.
+    Npy,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Input file, one text per line (UTF-8); standard input when absent or `-`.
+    pub file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EmbedFormat::Jsonl)]
+    pub format: EmbedFormat,
+    /// Write here instead of standard output (required for npy on a terminal).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lines embedded per chunk (output is streamed chunk by chunk for jsonl).
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub chunk: usize,
+}
+
+/// Read lines as UTF-8, naming the first line that is not.
+pub fn read_lines(reader: impl Read, name: &str) -> anyhow::Result<Vec<String>> {
+    let mut reader = BufReader::new(reader);
+    let mut lines = Vec::new();
+    let mut buf = Vec::new();
+    let mut lineno = 0usize;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {name}"))?;
+        if n == 0 {
+            break;
+        }
+        lineno += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        }
+        match std::str::from_utf8(&buf) {
+            Ok(s) => lines.push(s.to_string()),
+            Err(e) => bail!(
+                "{name}:{lineno}: invalid UTF-8 at byte {} of the line; convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+                e.valid_up_to() + 1
+            ),
+        }
+    }
+    Ok(lines)
+}
+
+pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
+    let (lines, name) = match a.file.as_ref().filter(|p| p.as_os_str() != "-") {
+        Some(p) => {
+            let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+            (read_lines(f, &p.display().to_string())?, p.display().to_string())
+        }
+        None => (read_lines(io::stdin().lock(), "<stdin>")?, "<stdin>".to_string()),
+    };
+    let encoder = g.encoder()?;
+    let out: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(out);
+    let pb = super::progress::bar(lines.len() as u64, "embedding", "lines");
+    let mut matrix: Vec<f32> = Vec::new();
+    for chunk in lines.chunks(a.chunk.max(1)) {
+        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        let vecs = encoder.embed(&refs).with_context(|| format!("embedding {name}"))?;
+        match a.format {
+            EmbedFormat::Jsonl => {
+                for (t, v) in chunk.iter().zip(&vecs) {
+                    serde_json::to_writer(&mut out, &serde_json::json!({"text": t, "embedding": v}))?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            EmbedFormat::Npy => matrix.extend(vecs.iter().flatten()),
+        }
+        pb.inc(chunk.len() as u64);
+    }
+    pb.finish_and_clear();
+    if a.format == EmbedFormat::Npy {
+        npy::write_f32(&mut out, lines.len(), encoder.dims(), &matrix)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,124 @@
+//! Command-line parsing and dispatch. Each subcommand lives in its own file
+//! and turns library errors into `anyhow` errors with context.
+
+mod embed;
+mod models;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use veracity::embed::{self as emb, DeviceChoice, EncoderOptions, ResolveOptions};
+
+/// Offline fact-checking of news articles: check-worthy claims, evidence from
+/// local corpora, verdicts, and propaganda technique scores.
+#[derive(Debug, Parser)]
+#[command(name = "veracity", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Sentence-embedding model (full or short name; see `veracity models list`).
+    #[arg(long, global = true, env = "VERACITY_MODEL", default_value = emb::DEFAULT_MODEL)]
+    pub model: String,
+    /// Folder holding the model files (config.json, tokenizer.json, model.safetensors); skips all other lookup.
+    #[arg(long, global = true, env = "VERACITY_MODEL_DIR", value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+    /// veracity's data folder (model store under models/); default: the user's data dir.
+    #[arg(long, global = true, env = "VERACITY_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Never use the network: no Hugging Face download, no pip fetch.
+    #[arg(long, global = true, env = "VERACITY_OFFLINE")]
+    pub offline: bool,
+    /// Skip model checksum verification (for a --model-dir holding a fine-tuned variant).
+    #[arg(long, global = true)]
+    pub no_verify: bool,
+    /// Device to run the model on: auto picks a GPU when built in and present.
+    #[arg(long, global = true, env = "VERACITY_DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// CPU threads for model inference and parallel work (default: all cores).
+    #[arg(long, global = true, env = "VERACITY_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// Model resolution options from the flags.
+    pub fn resolve_options(&self) -> ResolveOptions {
+        let mut o = ResolveOptions::new(&self.model);
+        o.model_dir = self.model_dir.clone();
+        if let Some(h) = &self.home {
+            o.home = h.clone();
+        }
+        o.offline = self.offline;
+        o.no_verify = self.no_verify;
+        o
+    }
+
+    /// Resolve and load the sentence encoder.
+    pub fn encoder(&self) -> anyhow::Result<Box<dyn emb::Encoder>> {
+        Ok(emb::load_encoder(&EncoderOptions {
+            resolve: self.resolve_options(),
+            device: self.device,
+        })?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Embed texts, one per line, as JSON lines or a .npy matrix.
+    Embed(embed::EmbedArgs),
+    /// List, fetch and verify sentence-embedding models.
+    #[command(subcommand)]
+    Models(models::ModelsCmd),
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn set_threads(threads: Option<usize>) {
+    if let Some(n) = threads.filter(|&n| n > 0) {
+        // candle's CPU kernels read RAYON_NUM_THREADS; set it before any pool starts.
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+}
+
+/// Parse the command line, run it, and map errors to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose);
+    set_threads(cli.global.threads);
+    let result = match &cli.command {
+        Command::Embed(a) => embed::run(&cli.global, a),
+        Command::Models(c) => models::run(&cli.global, c),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

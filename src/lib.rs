@@ -1,0 +1,8 @@
+//! veracity: offline fact-checking of news articles.
+//!
+//! Data flow (see ARCHITECTURE.md): text → sentences → check-worthy claims →
+//! evidence retrieved from local corpora → stance and verdicts, plus a
+//! propaganda score, rendered as reports. All ML runs locally in candle behind
+//! the [`embed::Encoder`] trait.
+
+pub mod embed;
