@@ -66,17 +66,32 @@ pub fn read_lines(reader: impl Read, name: &str) -> anyhow::Result<Vec<String>> 
     Ok(lines)
 }
 
+/// One output line of the jsonl format (field order as documented).
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    text: &'a str,
+    embedding: &'a [f32],
+}
+
 pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
     let (lines, name) = match a.file.as_ref().filter(|p| p.as_os_str() != "-") {
         Some(p) => {
             let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
-            (read_lines(f, &p.display().to_string())?, p.display().to_string())
+            (
+                read_lines(f, &p.display().to_string())?,
+                p.display().to_string(),
+            )
         }
-        None => (read_lines(io::stdin().lock(), "<stdin>")?, "<stdin>".to_string()),
+        None => (
+            read_lines(io::stdin().lock(), "<stdin>")?,
+            "<stdin>".to_string(),
+        ),
     };
     let encoder = g.encoder()?;
     let out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?),
+        Some(p) => {
+            Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
+        }
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
@@ -84,11 +99,19 @@ pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
     let mut matrix: Vec<f32> = Vec::new();
     for chunk in lines.chunks(a.chunk.max(1)) {
         let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        let vecs = encoder.embed(&refs).with_context(|| format!("embedding {name}"))?;
+        let vecs = encoder
+            .embed(&refs)
+            .with_context(|| format!("embedding {name}"))?;
         match a.format {
             EmbedFormat::Jsonl => {
                 for (t, v) in chunk.iter().zip(&vecs) {
-                    serde_json::to_writer(&mut out, &serde_json::json!({"text": t, "embedding": v}))?;
+                    serde_json::to_writer(
+                        &mut out,
+                        &Row {
+                            text: t,
+                            embedding: v,
+                        },
+                    )?;
                     out.write_all(b"\n")?;
                 }
             }

@@ -32,7 +32,10 @@ pub fn run(g: &GlobalArgs, cmd: &ModelsCmd) -> anyhow::Result<ExitCode> {
             if *json {
                 println!("{}", serde_json::to_string_pretty(&st)?);
             } else {
-                println!("{:<42} {:>5} {:>8}  {:<9} WHERE", "MODEL", "DIMS", "MAX_LEN", "VERIFIED");
+                println!(
+                    "{:<42} {:>5} {:>8}  {:<9} WHERE",
+                    "MODEL", "DIMS", "MAX_LEN", "VERIFIED"
+                );
                 for s in st {
                     let verified = match s.verified {
                         Some(true) => "yes",
@@ -44,7 +47,10 @@ pub fn run(g: &GlobalArgs, cmd: &ModelsCmd) -> anyhow::Result<ExitCode> {
                         (Some(l), Some(src), None) => format!("{l} ({src})"),
                         _ => "not on this machine (veracity models fetch)".into(),
                     };
-                    println!("{:<42} {:>5} {:>8}  {:<9} {}", s.name, s.dims, s.max_seq_length, verified, place);
+                    println!(
+                        "{:<42} {:>5} {:>8}  {:<9} {}",
+                        s.name, s.dims, s.max_seq_length, verified, place
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -73,7 +79,9 @@ pub fn run(g: &GlobalArgs, cmd: &ModelsCmd) -> anyhow::Result<ExitCode> {
                 // Force a full re-hash: verification stamps are only a cache.
                 match models::resolve(&o) {
                     Ok(r) => match models::verify_files(&r.manifest, &r.files) {
-                        Ok(()) => println!("{}: OK ({} files, {})", m.name, r.files.len(), r.source),
+                        Ok(()) => {
+                            println!("{}: OK ({} files, {})", m.name, r.files.len(), r.source)
+                        }
                         Err(e) => {
                             failed += 1;
                             println!("{}: FAILED: {e}", m.name);
@@ -88,7 +96,11 @@ pub fn run(g: &GlobalArgs, cmd: &ModelsCmd) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

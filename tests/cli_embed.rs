@@ -1,0 +1,178 @@
+//! End-to-end tests of `veracity embed` and model provisioning errors.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use veracity::embed::models::{resolve, ResolveOptions};
+use veracity::embed::npy;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn veracity() -> Command {
+    let mut c = Command::cargo_bin("veracity").unwrap();
+    c.env_remove("VERACITY_MODEL_DIR")
+        .env_remove("VERACITY_OFFLINE");
+    c
+}
+
+/// Files of the real model (fetched by the library when missing).
+fn model_files() -> std::collections::BTreeMap<String, PathBuf> {
+    resolve(&ResolveOptions::new("all-MiniLM-L6-v2"))
+        .expect("model")
+        .files
+}
+
+#[test]
+fn embed_round_trip_jsonl_and_npy_agree() {
+    let out = veracity()
+        .args(["embed"])
+        .arg(fixture("embed_lines.txt"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let input = std::fs::read_to_string(fixture("embed_lines.txt")).unwrap();
+    let lines: Vec<&str> = input.lines().collect();
+    assert_eq!(
+        rows.len(),
+        lines.len(),
+        "one output per input line, empty lines included"
+    );
+    for (row, line) in rows.iter().zip(&lines) {
+        assert_eq!(row["text"], *line);
+        let v: Vec<f32> = serde_json::from_value(row["embedding"].clone()).unwrap();
+        assert_eq!(v.len(), 384);
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4);
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let npy_path = dir.path().join("e.npy");
+    veracity()
+        .args(["embed", "--format", "npy", "-o"])
+        .arg(&npy_path)
+        .arg(fixture("embed_lines.txt"))
+        .assert()
+        .success();
+    let (r, c, data) = npy::read_f32(std::fs::File::open(&npy_path).unwrap()).unwrap();
+    assert_eq!((r, c), (lines.len(), 384));
+    let first: Vec<f32> = serde_json::from_value(rows[0]["embedding"].clone()).unwrap();
+    let diff = first
+        .iter()
+        .zip(&data[..384])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(diff < 1e-5, "jsonl and npy rows differ by {diff}");
+}
+
+#[test]
+fn embed_reads_stdin() {
+    let out = veracity()
+        .arg("embed")
+        .write_stdin("hello world\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+}
+
+#[test]
+fn invalid_utf8_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.txt");
+    std::fs::write(&p, b"fine line\nsecond \xff\xfe line\n").unwrap();
+    let out = veracity().arg("embed").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.txt:2: invalid UTF-8"), "{err}");
+}
+
+#[test]
+fn missing_model_offline_gives_a_clear_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = veracity()
+        .args(["--offline", "--home"])
+        .arg(home.path())
+        .env("HF_HOME", home.path().join("hf"))
+        .arg("embed")
+        .write_stdin("hello\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("could not find model 'sentence-transformers/all-MiniLM-L6-v2'"),
+        "{err}"
+    );
+    assert!(err.contains("skipped (offline)"), "{err}");
+    assert!(
+        err.contains("veracity models fetch all-MiniLM-L6-v2"),
+        "{err}"
+    );
+}
+
+/// Copy the model into `dir`, flipping one byte of the weights.
+fn corrupt_copy(dir: &Path) {
+    for (rel, src) in model_files() {
+        let dest = dir.join(&rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let mut bytes = std::fs::read(&src).unwrap();
+        if rel == "model.safetensors" {
+            let i = bytes.len() / 2;
+            bytes[i] ^= 0x5a;
+        }
+        std::fs::write(&dest, bytes).unwrap();
+    }
+}
+
+#[test]
+fn corrupted_weights_are_caught_by_the_checksum() {
+    let home = tempfile::tempdir().unwrap();
+    corrupt_copy(&home.path().join("models/all-MiniLM-L6-v2"));
+    let out = veracity()
+        .args(["--offline", "--home"])
+        .arg(home.path())
+        .arg("embed")
+        .write_stdin("hello\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checksum mismatch"), "{err}");
+    assert!(err.contains("model.safetensors"), "{err}");
+
+    // `models verify` reports the same file and fails.
+    let out = veracity()
+        .args(["--offline", "--home"])
+        .arg(home.path())
+        .args(["models", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("model.safetensors"));
+}
+
+#[test]
+fn models_list_shows_the_default_model() {
+    let out = veracity()
+        .args(["models", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &v[0];
+    assert_eq!(m["name"], "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!(m["dims"], 384);
+}
