@@ -2,8 +2,11 @@
 //! and turns library errors into `anyhow` errors with context.
 
 mod embed;
+mod eval;
 mod models;
 mod progress;
+mod propaganda;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +83,14 @@ pub enum Command {
     /// List, fetch and verify sentence-embedding models.
     #[command(subcommand)]
     Models(models::ModelsCmd),
+    /// Score an article for propaganda techniques (SemEval-2020 Task 11).
+    Propaganda(propaganda::PropagandaArgs),
+    /// Train small learned heads from labelled data.
+    #[command(subcommand)]
+    Train(train::TrainCmd),
+    /// Measure quality on labelled data.
+    #[command(subcommand)]
+    Eval(eval::EvalCmd),
 }
 
 fn init_logging(verbose: u8) {
@@ -115,6 +126,9 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
         Command::Models(c) => models::run(&cli.global, c),
+        Command::Propaganda(a) => propaganda::run(&cli.global, a),
+        Command::Train(c) => train::run(&cli.global, c),
+        Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {
         Ok(code) => code,
