@@ -5,5 +5,6 @@
 //! propaganda score, rendered as reports. All ML runs locally in candle behind
 //! the [`embed::Encoder`] trait.
 
+pub mod claims;
 pub mod embed;
 pub mod text;

@@ -1,9 +1,12 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file
 //! and turns library errors into `anyhow` errors with context.
 
+mod claims;
 mod embed;
+mod eval;
 mod models;
 mod progress;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +83,14 @@ pub enum Command {
     /// List, fetch and verify sentence-embedding models.
     #[command(subcommand)]
     Models(models::ModelsCmd),
+    /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
+    Claims(claims::ClaimsArgs),
+    /// Train a learned head on labelled data.
+    #[command(subcommand)]
+    Train(train::TrainCmd),
+    /// Measure a component on labelled data and print its metrics.
+    #[command(subcommand)]
+    Eval(eval::EvalCmd),
 }
 
 fn init_logging(verbose: u8) {
@@ -115,6 +126,9 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
         Command::Models(c) => models::run(&cli.global, c),
+        Command::Claims(a) => claims::run_claims(&cli.global, a),
+        Command::Train(c) => train::run(&cli.global, c),
+        Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {
         Ok(code) => code,

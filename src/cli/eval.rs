@@ -1,0 +1,21 @@
+//! `veracity eval ...`: one subcommand per evaluated component, each printing
+//! its metric on labelled data. Each area keeps its arguments and
+//! implementation in its own file (e.g. `claims.rs`).
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::{claims, GlobalArgs};
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCmd {
+    /// Check-worthiness: P/R/F1 on ClaimBuster's held-out split, MAP on CheckThat! files.
+    Checkworthiness(claims::EvalArgs),
+}
+
+pub fn run(g: &GlobalArgs, c: &EvalCmd) -> anyhow::Result<ExitCode> {
+    match c {
+        EvalCmd::Checkworthiness(a) => claims::run_eval(g, a),
+    }
+}
