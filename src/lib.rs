@@ -5,4 +5,5 @@
 //! propaganda score, rendered as reports. All ML runs locally in candle behind
 //! the [`embed::Encoder`] trait.
 
+pub mod corpus;
 pub mod embed;

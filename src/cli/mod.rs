@@ -2,8 +2,11 @@
 //! and turns library errors into `anyhow` errors with context.
 
 mod embed;
+mod eval;
+mod index;
 mod models;
 mod progress;
+mod search;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +83,14 @@ pub enum Command {
     /// List, fetch and verify sentence-embedding models.
     #[command(subcommand)]
     Models(models::ModelsCmd),
+    /// Build and inspect evidence indexes (ingest JSONL, CSV, folders, Wikipedia dumps).
+    #[command(subcommand)]
+    Index(index::IndexCmd),
+    /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
+    Search(search::SearchArgs),
+    /// Measure quality on labelled data.
+    #[command(subcommand)]
+    Eval(eval::EvalCmd),
 }
 
 fn init_logging(verbose: u8) {
@@ -115,6 +126,9 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
         Command::Models(c) => models::run(&cli.global, c),
+        Command::Index(c) => index::run(&cli.global, c),
+        Command::Search(a) => search::run(&cli.global, a),
+        Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {
         Ok(code) => code,
