@@ -7,3 +7,4 @@
 
 pub mod corpus;
 pub mod embed;
+pub mod text;
