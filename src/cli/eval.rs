@@ -359,6 +359,7 @@ fn retrieval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
             DenseScope::Rerank => a.rerank,
         },
         per_doc: 1,
+        rerank: a.rerank,
     });
     let mut lat: Vec<f64> = Vec::new();
     let mut emb: Vec<f64> = Vec::new();

@@ -39,6 +39,9 @@ pub struct SearchArgs {
     /// Weight of the cosine score in the hybrid fusion (0..1; default chosen on SciFact train claims).
     #[arg(long, value_name = "W")]
     pub weight: Option<f32>,
+    /// BM25 candidates embedded on the fly when the index has no stored vectors (at least k).
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub rerank: usize,
     /// Passages shown per document.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub per_doc: usize,
@@ -75,6 +78,7 @@ pub fn run(g: &GlobalArgs, a: &SearchArgs) -> anyhow::Result<ExitCode> {
         fusion,
         candidates: a.candidates.max(a.k),
         per_doc: a.per_doc.max(1),
+        rerank: a.rerank,
     });
     let query = a.query.join(" ");
     let hits = searcher.search(&query, a.k)?;

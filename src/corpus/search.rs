@@ -48,6 +48,10 @@ pub struct SearchOptions {
     pub candidates: usize,
     /// Most passages returned per document (1: one hit per document).
     pub per_doc: usize,
+    /// BM25 candidates without a stored vector that are embedded on the fly
+    /// (the best by BM25; the others are dropped from a dense or hybrid
+    /// ranking). At least `k` are embedded.
+    pub rerank: usize,
 }
 
 impl Default for SearchOptions {
@@ -57,6 +61,7 @@ impl Default for SearchOptions {
             fusion: DEFAULT_FUSION,
             candidates: 100,
             per_doc: 1,
+            rerank: 30,
         }
     }
 }
@@ -139,6 +144,10 @@ impl<'a> HybridSearcher<'a> {
     /// Candidate passages with raw BM25 and cosine scores (no fusion), from
     /// BM25 and, for dense or hybrid search, the nearest stored vectors.
     pub fn candidates(&self, query: &str) -> Result<Vec<Candidate>, CorpusError> {
+        self.candidates_k(query, 0)
+    }
+
+    fn candidates_k(&self, query: &str, k: usize) -> Result<Vec<Candidate>, CorpusError> {
         let mode = self.mode();
         let n = self.opts.candidates.max(1);
         let qvec = match (&self.encoder, mode) {
@@ -147,6 +156,7 @@ impl<'a> HybridSearcher<'a> {
         };
         let mut out: Vec<Candidate> = Vec::new();
         let mut seen: HashMap<(usize, u64), usize> = HashMap::new();
+        let mut drop_idx: Vec<usize> = Vec::new();
         for (ix, index) in self.indexes.iter().enumerate() {
             if mode != SearchMode::Dense || index.dense().is_none() {
                 for (p, score) in index.bm25(query, n)? {
@@ -187,6 +197,20 @@ impl<'a> HybridSearcher<'a> {
                         None => missing.push(i),
                     }
                 }
+                // Embed the best `rerank` of them by BM25; drop the rest.
+                missing.sort_by(|&a, &b| {
+                    out[b]
+                        .bm25
+                        .unwrap_or(0.0)
+                        .total_cmp(&out[a].bm25.unwrap_or(0.0))
+                });
+                let keep = self.opts.rerank.max(k);
+                if missing.len() > keep {
+                    for &i in &missing[keep..] {
+                        drop_idx.push(i);
+                    }
+                    missing.truncate(keep);
+                }
                 if !missing.is_empty() {
                     let enc = self.encoder.as_ref().expect("qvec implies an encoder");
                     let texts: Vec<String> = missing
@@ -200,6 +224,15 @@ impl<'a> HybridSearcher<'a> {
                     }
                 }
             }
+        }
+        if !drop_idx.is_empty() {
+            let drop: std::collections::HashSet<usize> = drop_idx.into_iter().collect();
+            out = out
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !drop.contains(i))
+                .map(|(_, c)| c)
+                .collect();
         }
         Ok(out)
     }
@@ -312,7 +345,7 @@ pub fn fuse(
 
 impl Retriever for HybridSearcher<'_> {
     fn search(&self, query: &str, k: usize) -> Result<Vec<Hit>, CorpusError> {
-        let cands = self.candidates(query)?;
+        let cands = self.candidates_k(query, k)?;
         Ok(self.fuse(cands, k))
     }
 }

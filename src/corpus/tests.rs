@@ -168,3 +168,33 @@ fn fusion_ranks_by_weighted_scores() {
     let rrf = fuse(cands, SearchMode::Hybrid, Fusion::Rrf { k: 60.0 }, 1, 2);
     assert_eq!(rrf.len(), 2);
 }
+
+#[test]
+fn without_stored_vectors_the_best_bm25_candidates_are_embedded_on_the_fly() {
+    let enc = LetterEncoder {
+        calls: AtomicUsize::new(0),
+    };
+    let docs = vec![
+        doc("a", "Library budget", BUDGET),
+        doc("b", "Comet", COMET),
+        doc(
+            "c",
+            "Budget comet",
+            "The comet budget was small. Budget talks about a comet.",
+        ),
+    ];
+    let index = Index::temporary(&docs, None).unwrap();
+    assert!(index.dense().is_none());
+    let s = HybridSearcher::new(vec![index], Some(&enc)).with_options(SearchOptions {
+        rerank: 1,
+        ..SearchOptions::default()
+    });
+    let cands = s.candidates("budget comet").unwrap();
+    // only the best BM25 passage (plus nothing else) got a cosine; the rest were dropped
+    assert_eq!(cands.len(), 1);
+    assert!(cands[0].cosine.is_some());
+    // search embeds at least k
+    let hits = s.search("budget comet", 3).unwrap();
+    assert_eq!(hits.len(), 3);
+    assert!(hits.iter().all(|h| h.cosine > 0.0 && h.bm25 > 0.0));
+}
