@@ -6,6 +6,7 @@ mod eval;
 mod index;
 mod models;
 mod progress;
+mod retrieval;
 mod search;
 
 use std::path::PathBuf;
