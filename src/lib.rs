@@ -6,5 +6,6 @@
 //! the [`embed::Encoder`] trait.
 
 pub mod claims;
+pub mod corpus;
 pub mod embed;
 pub mod text;

@@ -4,8 +4,11 @@
 mod claims;
 mod embed;
 mod eval;
+mod index;
 mod models;
 mod progress;
+mod retrieval;
+mod search;
 mod train;
 
 use std::path::PathBuf;
@@ -88,6 +91,11 @@ pub enum Command {
     /// Train a learned head on labelled data.
     #[command(subcommand)]
     Train(train::TrainCmd),
+    /// Build and inspect evidence indexes (ingest JSONL, CSV, folders, Wikipedia dumps).
+    #[command(subcommand)]
+    Index(index::IndexCmd),
+    /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
+    Search(search::SearchArgs),
     /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
@@ -128,6 +136,8 @@ pub fn main() -> ExitCode {
         Command::Models(c) => models::run(&cli.global, c),
         Command::Claims(a) => claims::run_claims(&cli.global, a),
         Command::Train(c) => train::run(&cli.global, c),
+        Command::Index(c) => index::run(&cli.global, c),
+        Command::Search(a) => search::run(&cli.global, a),
         Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {
