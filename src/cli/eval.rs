@@ -1,19 +1,27 @@
-//! `veracity eval …`: measure quality on labelled data.
+//! `veracity eval ...`: one subcommand per evaluated component, each printing
+//! its metric on labelled data. Each area keeps its arguments and
+//! implementation in its own file (e.g. `claims.rs`).
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::GlobalArgs;
+use super::{claims, propaganda, retrieval, GlobalArgs};
 
 #[derive(Debug, Subcommand)]
 pub enum EvalCmd {
+    /// Check-worthiness: P/R/F1 on ClaimBuster's held-out split, MAP on CheckThat! files.
+    Checkworthiness(claims::EvalArgs),
+    /// Retrieval quality on SciFact-format data: recall@1/10/100 and nDCG@10 for BM25, dense and hybrid.
+    Retrieval(retrieval::RetrievalArgs),
     /// Propaganda scoring: k-fold CV on PTC articles, or the model on meme texts.
-    Propaganda(super::propaganda::EvalPropagandaArgs),
+    Propaganda(propaganda::EvalPropagandaArgs),
 }
 
 pub fn run(g: &GlobalArgs, c: &EvalCmd) -> anyhow::Result<ExitCode> {
     match c {
-        EvalCmd::Propaganda(a) => super::propaganda::run_eval(g, a),
+        EvalCmd::Checkworthiness(a) => claims::run_eval(g, a),
+        EvalCmd::Retrieval(a) => retrieval::run_eval(g, a),
+        EvalCmd::Propaganda(a) => propaganda::run_eval(g, a),
     }
 }

@@ -1,11 +1,15 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file
 //! and turns library errors into `anyhow` errors with context.
 
+mod claims;
 mod embed;
 mod eval;
+mod index;
 mod models;
 mod progress;
 mod propaganda;
+mod retrieval;
+mod search;
 mod train;
 
 use std::path::PathBuf;
@@ -85,10 +89,17 @@ pub enum Command {
     Models(models::ModelsCmd),
     /// Score an article for propaganda techniques (SemEval-2020 Task 11).
     Propaganda(propaganda::PropagandaArgs),
-    /// Train small learned heads from labelled data.
+    /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
+    Claims(claims::ClaimsArgs),
+    /// Train a learned head on labelled data.
     #[command(subcommand)]
     Train(train::TrainCmd),
-    /// Measure quality on labelled data.
+    /// Build and inspect evidence indexes (ingest JSONL, CSV, folders, Wikipedia dumps).
+    #[command(subcommand)]
+    Index(index::IndexCmd),
+    /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
+    Search(search::SearchArgs),
+    /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
 }
@@ -127,7 +138,10 @@ pub fn main() -> ExitCode {
         Command::Embed(a) => embed::run(&cli.global, a),
         Command::Models(c) => models::run(&cli.global, c),
         Command::Propaganda(a) => propaganda::run(&cli.global, a),
+        Command::Claims(a) => claims::run_claims(&cli.global, a),
         Command::Train(c) => train::run(&cli.global, c),
+        Command::Index(c) => index::run(&cli.global, c),
+        Command::Search(a) => search::run(&cli.global, a),
         Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {
