@@ -1,20 +1,24 @@
 //! `veracity eval ...`: one subcommand per evaluated component, each printing
-//! its metric on labelled data.
+//! its metric on labelled data. Each area keeps its arguments and
+//! implementation in its own file (e.g. `claims.rs`, `retrieval.rs`).
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::{retrieval, GlobalArgs};
+use super::{claims, retrieval, GlobalArgs};
 
 #[derive(Debug, Subcommand)]
 pub enum EvalCmd {
+    /// Check-worthiness: P/R/F1 on ClaimBuster's held-out split, MAP on CheckThat! files.
+    Checkworthiness(claims::EvalArgs),
     /// Retrieval quality on SciFact-format data: recall@1/10/100 and nDCG@10 for BM25, dense and hybrid.
     Retrieval(retrieval::RetrievalArgs),
 }
 
 pub fn run(g: &GlobalArgs, c: &EvalCmd) -> anyhow::Result<ExitCode> {
     match c {
+        EvalCmd::Checkworthiness(a) => claims::run_eval(g, a),
         EvalCmd::Retrieval(a) => retrieval::run_eval(g, a),
     }
 }

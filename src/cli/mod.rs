@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file
 //! and turns library errors into `anyhow` errors with context.
 
+mod claims;
 mod embed;
 mod eval;
 mod index;
@@ -8,6 +9,7 @@ mod models;
 mod progress;
 mod retrieval;
 mod search;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,7 +91,12 @@ pub enum Command {
     Index(index::IndexCmd),
     /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
     Search(search::SearchArgs),
-    /// Measure quality on labelled data.
+    /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
+    Claims(claims::ClaimsArgs),
+    /// Train a learned head on labelled data.
+    #[command(subcommand)]
+    Train(train::TrainCmd),
+    /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
 }
@@ -129,6 +136,8 @@ pub fn main() -> ExitCode {
         Command::Models(c) => models::run(&cli.global, c),
         Command::Index(c) => index::run(&cli.global, c),
         Command::Search(a) => search::run(&cli.global, a),
+        Command::Claims(a) => claims::run_claims(&cli.global, a),
+        Command::Train(c) => train::run(&cli.global, c),
         Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {
