@@ -405,7 +405,7 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
             DenseScope::All =>
                 "every passage of the corpus embedded (stored f16 vectors)".to_string(),
             DenseScope::Rerank => format!(
-                "top {} BM25 passages per claim embedded and re-ranked",
+                "{} top BM25 passages per claim embedded and re-ranked (the best passage of each top document first)",
                 a.rerank
             ),
         }
