@@ -9,4 +9,5 @@ pub mod claims;
 pub mod corpus;
 pub mod embed;
 pub mod propaganda;
+pub mod rng;
 pub mod text;

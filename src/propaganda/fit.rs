@@ -8,7 +8,7 @@ use super::features::{article_features, stack_features, stack_len, FeatureConfig
 use super::lexicon::{Counts, Lexicon, N_LEXICON};
 use super::techniques::N_TECHNIQUES;
 use super::train::{
-    best_f1_threshold, fit_net, fit_platt, sigmoid, Net, Rng, Standardizer, TrainOptions, N_HEADS,
+    best_f1_threshold, fit_net, fit_platt, seeded, sigmoid, Net, Standardizer, TrainOptions, N_HEADS,
 };
 use super::PropagandaError;
 
@@ -135,7 +135,7 @@ fn design(articles: &[&Prepared]) -> (Vec<f32>, Vec<f32>) {
 /// Assign articles to `k` folds after a seeded shuffle; returns fold per article.
 pub fn fold_assignment(n: usize, k: usize, seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
-    Rng::new(seed).shuffle(&mut idx);
+    seeded(seed).shuffle(&mut idx);
     let mut fold = vec![0; n];
     for (r, &i) in idx.iter().enumerate() {
         fold[i] = r % k.max(1);
