@@ -6,3 +6,4 @@
 //! the [`embed::Encoder`] trait.
 
 pub mod embed;
+pub mod verdict;
