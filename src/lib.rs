@@ -6,4 +6,5 @@
 //! the [`embed::Encoder`] trait.
 
 pub mod embed;
+pub mod text;
 pub mod verdict;

@@ -176,3 +176,32 @@ fn models_list_shows_the_default_model() {
     assert_eq!(m["name"], "sentence-transformers/all-MiniLM-L6-v2");
     assert_eq!(m["dims"], 384);
 }
+
+#[test]
+fn model_is_found_in_a_hugging_face_cache() {
+    // The layout Python's huggingface_hub writes: refs/main holds the commit,
+    // snapshots/<commit>/ holds the files.
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp
+        .path()
+        .join("hf/hub/models--sentence-transformers--all-MiniLM-L6-v2");
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    std::fs::write(repo.join("refs/main"), commit).unwrap();
+    for (rel, src) in model_files() {
+        let dest = repo.join("snapshots").join(commit).join(&rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&src, &dest).unwrap();
+    }
+    let out = veracity()
+        .args(["--offline", "--home"])
+        .arg(tmp.path().join("empty-home"))
+        .env("HF_HOME", tmp.path().join("hf"))
+        .args(["models", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["source"], "hf_cache", "{v}");
+    assert_eq!(v[0]["verified"], true);
+}

