@@ -6,5 +6,6 @@
 //! the [`embed::Encoder`] trait.
 
 pub mod embed;
+pub mod report;
 pub mod text;
 pub mod verdict;
