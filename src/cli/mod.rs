@@ -2,6 +2,8 @@
 //! and turns library errors into `anyhow` errors with context.
 
 mod embed;
+mod eval;
+mod eval_verdicts;
 mod models;
 mod progress;
 
@@ -80,6 +82,9 @@ pub enum Command {
     /// List, fetch and verify sentence-embedding models.
     #[command(subcommand)]
     Models(models::ModelsCmd),
+    /// Measure quality on labelled data sets.
+    #[command(subcommand)]
+    Eval(eval::EvalCmd),
 }
 
 fn init_logging(verbose: u8) {
@@ -115,6 +120,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
         Command::Models(c) => models::run(&cli.global, c),
+        Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {
         Ok(code) => code,

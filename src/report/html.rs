@@ -240,9 +240,9 @@ pub fn render_html(r: &Report) -> String {
         }
         article_text(&mut o, a);
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<footer>{}<br>{}</footer></main></body></html>\n",
+        "<footer>{}<br>{}</footer></main></body></html>",
         esc(&r.disclaimer),
         esc(&r.generator)
     );

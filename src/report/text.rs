@@ -52,7 +52,7 @@ pub fn render_text(r: &Report, color: bool) -> String {
             o.push('\n');
         }
         let title = a.title.as_deref().unwrap_or("(untitled)");
-        let _ = writeln!(o, "{}", st.bold(&format!("{title}")));
+        let _ = writeln!(o, "{}", st.bold(title));
         let _ = writeln!(
             o,
             "{}",

@@ -91,12 +91,12 @@ mod tests {
             Ok(texts
                 .iter()
                 .map(|t| {
-                    let mut v = vec![0.0f32; 26];
+                    let mut v = [0.0f32; 26];
                     for c in t.chars().filter(|c| c.is_ascii_alphabetic()) {
                         v[(c.to_ascii_lowercase() as u8 - b'a') as usize] += 1.0;
                     }
                     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    v.iter().map(|x| x / n).collect()
+                    v.iter().map(|x| x / n).collect::<Vec<f32>>()
                 })
                 .collect())
         }

@@ -470,8 +470,7 @@ fn mentions(a: &Analyzed) -> Vec<Mention> {
         // A range: "2 to 4", "2-4" (the hyphen is not a token), "between 2 and 4".
         let mut hi = value;
         if let (Some(conn), Some(next)) = (toks.get(j), toks.get(j + 1)) {
-            if (conn.lower == "to" || conn.lower == "and") && next.number.is_some() {
-                let m = next.number.expect("checked");
+            if let (true, Some(m)) = (conn.lower == "to" || conn.lower == "and", next.number) {
                 let mut v = m.value;
                 let mut k = j + 2;
                 if let Some(&(_, s)) = toks
