@@ -490,18 +490,23 @@ fn steps(lo: f32, hi: f32, step: f32) -> Vec<f32> {
 }
 
 /// Grid search of the stance thresholds on the tuning part (macro-F1).
+/// `verdict.dispute_margin` is not searched: the metric counts every
+/// `disputed` prediction as an error, so tuning it would only learn to never
+/// say disputed; it stays as configured (docs/verdicts.md).
 fn tune(d: &Dataset, base: &VerdictConfig) -> (VerdictConfig, f64) {
     let mut grid = Vec::new();
     for s in steps(0.55, 0.85, 0.025) {
         for r in steps(0.50, 0.85, 0.05) {
             for b in steps(0.50, 0.80, 0.05) {
-                for m in [0.0f32, 0.05, 0.1, 0.2, 1.0] {
-                    let mut c = base.clone();
-                    c.stance.support_similarity = s;
-                    c.stance.refute_similarity = r;
-                    c.stance.debunk_similarity = b;
-                    c.verdict.dispute_margin = m;
-                    grid.push(c);
+                {
+                    for n in [true, false] {
+                        let mut c = base.clone();
+                        c.stance.support_similarity = s;
+                        c.stance.refute_similarity = r;
+                        c.stance.debunk_similarity = b;
+                        c.stance.support_needs_numbers = n;
+                        grid.push(c);
+                    }
                 }
             }
         }
@@ -555,10 +560,11 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
         let (best, f) = tune(d, cfg);
         println!("\ntuned on the tuning part only (grid search, macro-F1 {f:.3}):");
         println!(
-            "[stance]\nsupport_similarity = {}\nrefute_similarity = {}\ndebunk_similarity = {}\n[verdict]\ndispute_margin = {}",
+            "[stance]\nsupport_similarity = {}\nrefute_similarity = {}\ndebunk_similarity = {}\nsupport_needs_numbers = {}\n[verdict]\ndispute_margin = {}",
             best.stance.support_similarity,
             best.stance.refute_similarity,
             best.stance.debunk_similarity,
+            best.stance.support_needs_numbers,
             best.verdict.dispute_margin
         );
         (best, "tuned thresholds")

@@ -36,6 +36,7 @@ pub struct StanceConfig {
     pub refute_similarity: f32,
     pub debunk_similarity: f32,
     pub number_tolerance: f32,
+    pub support_needs_numbers: bool,
 }
 
 /// Thresholds of the claim-level verdict rules.

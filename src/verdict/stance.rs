@@ -104,6 +104,8 @@ pub struct Conflicts {
     pub negation: Option<Conflict>,
     pub direction: Option<Conflict>,
     pub debunk: Option<Conflict>,
+    /// A number of the claim (as written) that the passage does not state.
+    pub unstated_number: Option<String>,
 }
 
 impl Conflicts {
@@ -112,6 +114,7 @@ impl Conflicts {
         let c = Analyzed::new(claim);
         let p = Analyzed::new(passage);
         Conflicts {
+            unstated_number: unstated_number(&c, &p, number_tolerance),
             number: number_conflict(&c, &p, number_tolerance),
             negation: negation_conflict(&c, &p),
             direction: direction_conflict(&c, &p),
@@ -147,8 +150,11 @@ pub fn decide(sim: f32, conflicts: &Conflicts, cfg: &StanceConfig) -> StanceResu
             };
         }
     }
-    // A conflicting passage never supports, even when very similar.
-    let conflicted = conflicts.content().is_some() || conflicts.debunk.is_some();
+    // A conflicting passage never supports, even when very similar; nor does
+    // one that leaves a number of the claim unconfirmed, when so configured.
+    let conflicted = conflicts.content().is_some()
+        || conflicts.debunk.is_some()
+        || (cfg.support_needs_numbers && conflicts.unstated_number.is_some());
     let stance = if sim >= cfg.support_similarity && !conflicted {
         Stance::Supports
     } else {
@@ -555,6 +561,25 @@ fn aligned(c: &Mention, p: &Mention) -> bool {
     c.context.intersection(&p.context).next().is_some()
 }
 
+/// Whether mention `m` of the claim is stated (same value, compatible unit) in `pm`.
+fn stated(m: &Mention, pm: &[Mention], tol: f32) -> bool {
+    pm.iter().any(|q| {
+        (q.unit == m.unit || q.unit.is_empty() || m.unit.is_empty()) && same_value(m, q, tol)
+    })
+}
+
+/// The first number of the claim that the passage does not state.
+fn unstated_number(c: &Analyzed, p: &Analyzed, tol: f32) -> Option<String> {
+    let cm = mentions(c);
+    if cm.is_empty() {
+        return None;
+    }
+    let pm = mentions(p);
+    cm.iter()
+        .find(|m| !stated(m, &pm, tol))
+        .map(|m| m.surface.clone())
+}
+
 fn number_conflict(c: &Analyzed, p: &Analyzed, tol: f32) -> Option<Conflict> {
     let cm = mentions(c);
     if cm.is_empty() {
@@ -874,6 +899,7 @@ mod tests {
             refute_similarity: 0.6,
             debunk_similarity: 0.55,
             number_tolerance: 0.05,
+            support_needs_numbers: true,
         }
     }
 
@@ -1070,6 +1096,26 @@ mod tests {
             &c,
         );
         assert_eq!(s.stance, Stance::Neutral);
+    }
+
+    #[test]
+    fn a_claim_number_the_passage_does_not_state_blocks_support() {
+        let mut c = cfg();
+        let claim = "The observatory was founded in 1921.";
+        let generic = "The observatory is a research institute on Mount Kessel.";
+        assert_eq!(
+            Conflicts::find(claim, generic, 0.05)
+                .unstated_number
+                .as_deref(),
+            Some("1921")
+        );
+        assert_eq!(stance(claim, generic, 0.8, &c).stance, Stance::Neutral);
+        c.support_needs_numbers = false;
+        assert_eq!(stance(claim, generic, 0.8, &c).stance, Stance::Supports);
+        let stated = "Founded in 1921, the observatory sits on Mount Kessel.";
+        assert!(Conflicts::find(claim, stated, 0.05)
+            .unstated_number
+            .is_none());
     }
 
     #[test]
