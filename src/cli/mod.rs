@@ -4,8 +4,10 @@
 mod embed;
 mod eval;
 mod eval_verdicts;
+mod index;
 mod models;
 mod progress;
+mod search;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,7 +84,12 @@ pub enum Command {
     /// List, fetch and verify sentence-embedding models.
     #[command(subcommand)]
     Models(models::ModelsCmd),
-    /// Measure quality on labelled data sets.
+    /// Build and inspect evidence indexes (ingest JSONL, CSV, folders, Wikipedia dumps).
+    #[command(subcommand)]
+    Index(index::IndexCmd),
+    /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
+    Search(search::SearchArgs),
+    /// Measure quality on labelled data.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
 }
@@ -120,6 +127,8 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
         Command::Models(c) => models::run(&cli.global, c),
+        Command::Index(c) => index::run(&cli.global, c),
+        Command::Search(a) => search::run(&cli.global, a),
         Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {

@@ -1,0 +1,248 @@
+//! `veracity index add|stats`: ingest evidence corpora into a passage index.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use veracity::corpus::ingest::{self, FieldMap, IngestOptions, Sink};
+use veracity::corpus::{CorpusError, DocKind, Document, Index, Writer, WriterOptions};
+
+use super::GlobalArgs;
+
+/// Parse a document kind name.
+pub fn parse_kind(s: &str) -> Result<DocKind, String> {
+    DocKind::parse(s).ok_or_else(|| {
+        format!("unknown kind '{s}'; expected reference, news, other or cross-reference")
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCmd {
+    /// Add documents (JSONL, CSV, folders of .txt/.md/.html, Wikipedia .xml/.xml.bz2) to an index; re-added ids are replaced.
+    Add(AddArgs),
+    /// Show documents, passages, origins, sources, kinds and size on disk.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Index folder (created when absent).
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Kind of the documents (a record's own `kind` field wins).
+    #[arg(long, value_parser = parse_kind, default_value = "other")]
+    pub kind: DocKind,
+    /// Source name of the documents (a record's own `source` field wins; default: the file or folder name).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// JSONL/CSV field holding the document text (a list of strings is joined).
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// JSONL/CSV field holding the title.
+    #[arg(long, default_value = "title", value_name = "NAME")]
+    pub title_field: String,
+    /// JSONL/CSV field holding the document id (default when absent: the url, else a hash of title and text).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSONL/CSV field holding the URL.
+    #[arg(long, default_value = "url", value_name = "NAME")]
+    pub url_field: String,
+    /// JSONL/CSV field holding the publication date.
+    #[arg(long, default_value = "published", value_name = "NAME")]
+    pub published_field: String,
+    /// Also embed every passage and store the vectors (f16) for dense retrieval.
+    #[arg(long)]
+    pub dense: bool,
+    /// Documents per commit: a killed run loses at most this many, and re-running completes it.
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub batch: usize,
+    /// Input files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Index folder.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(g: &GlobalArgs, cmd: &IndexCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        IndexCmd::Add(a) => add(g, a),
+        IndexCmd::Stats(a) => stats(a),
+    }
+}
+
+/// Counts for the closing summary.
+#[derive(Debug, Default)]
+struct Summary {
+    added: u64,
+    replaced: u64,
+    skipped: u64,
+    warnings: u64,
+    passages: u64,
+}
+
+struct IndexSink<'w, 'a> {
+    writer: &'w mut Writer<'a>,
+    summary: Summary,
+    bar: ProgressBar,
+    base: u64,
+    started: Instant,
+}
+
+impl Sink for IndexSink<'_, '_> {
+    fn document(&mut self, doc: Document) -> Result<(), CorpusError> {
+        let out = self.writer.add(&doc)?;
+        if out.replaced {
+            self.summary.replaced += 1;
+        } else {
+            self.summary.added += 1;
+        }
+        self.summary.passages += out.passages as u64;
+        let docs = self.summary.added + self.summary.replaced;
+        if docs % 100 == 0 {
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            self.bar
+                .set_message(format!("{docs} docs, {:.0} docs/s", docs as f64 / secs));
+        }
+        Ok(())
+    }
+
+    fn skipped(&mut self, path: &Path, line: u64, reason: &str) {
+        self.summary.skipped += 1;
+        let msg = if line > 0 {
+            format!("{}:{line}: {reason}", path.display())
+        } else {
+            format!("{}: {reason}", path.display())
+        };
+        self.bar.suspend(|| eprintln!("{msg}"));
+    }
+
+    fn warning(&mut self, path: &Path, line: u64, reason: &str) {
+        self.summary.warnings += 1;
+        let msg = if line > 0 {
+            format!("warning: {}:{line}: {reason}", path.display())
+        } else {
+            format!("warning: {}: {reason}", path.display())
+        };
+        self.bar.suspend(|| eprintln!("{msg}"));
+    }
+
+    fn progress(&mut self, bytes_in_file: u64) {
+        self.bar.set_position(self.base + bytes_in_file);
+    }
+}
+
+fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
+    let mut index = Index::open_or_create(&a.index)
+        .with_context(|| format!("opening index {}", a.index.display()))?;
+    let encoder = if a.dense { Some(g.encoder()?) } else { None };
+    let opts = IngestOptions {
+        kind: a.kind,
+        source: a.source.clone(),
+        fields: FieldMap {
+            id: a.id_field.clone(),
+            title: a.title_field.clone(),
+            text: a.text_field.clone(),
+            url: a.url_field.clone(),
+            published: a.published_field.clone(),
+            ..FieldMap::default()
+        },
+    };
+    let total: u64 = a.paths.iter().map(|p| ingest::input_bytes(p)).sum();
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} indexing [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let wopts = WriterOptions {
+        batch_docs: a.batch.max(1),
+        threads: g.threads.unwrap_or(1).clamp(1, 8),
+        ..WriterOptions::default()
+    };
+    let started = Instant::now();
+    let mut writer = index.writer(wopts, encoder.as_deref())?;
+    let mut sink = IndexSink {
+        writer: &mut writer,
+        summary: Summary::default(),
+        bar: bar.clone(),
+        base: 0,
+        started,
+    };
+    for p in &a.paths {
+        ingest::ingest_path(p, &opts, &mut sink)
+            .with_context(|| format!("indexing {}", p.display()))?;
+        sink.base += ingest::input_bytes(p);
+        sink.bar.set_position(sink.base);
+    }
+    let summary = std::mem::take(&mut sink.summary);
+    writer.finish().context("committing the index")?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let docs = summary.added + summary.replaced;
+    println!(
+        "added {}, replaced {}, skipped {} documents ({} warnings); {} passages; {:.1}s ({:.0} docs/s, {:.2} MB/s); index {}",
+        summary.added,
+        summary.replaced,
+        summary.skipped,
+        summary.warnings,
+        summary.passages,
+        secs,
+        docs as f64 / secs.max(1e-9),
+        total as f64 / 1e6 / secs.max(1e-9),
+        a.index.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+fn stats(a: &StatsArgs) -> anyhow::Result<ExitCode> {
+    let index = Index::open(&a.index)?;
+    let s = index.stats()?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("index      {}", a.index.display());
+    println!("documents  {}", s.documents);
+    println!("passages   {}", s.passages);
+    println!("origins    {}", s.origins);
+    match &s.dense_model {
+        Some(m) => println!("vectors    {} ({m}, f16)", s.dense_vectors),
+        None => println!("vectors    none (add with --dense)"),
+    }
+    println!("size       {}", human(s.disk_bytes));
+    println!("sources:");
+    for (k, v) in &s.sources {
+        println!("  {k:<24} {v}");
+    }
+    println!("kinds:");
+    for (k, v) in &s.kinds {
+        println!("  {k:<24} {v}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,796 @@
+//! The embedded passage index: tantivy for BM25, a document store for full
+//! texts and origin signatures, and optional f16 passage vectors.
+//!
+//! Each document becomes one document record (`rec = d`: full text, metadata,
+//! MinHash signature and LSH band keys) and one record per passage (`rec = p`:
+//! title and passage text indexed for BM25 with English stemming, byte offsets,
+//! metadata, origin). Both carry the document id, so re-adding an id deletes
+//! every old record before adding the new ones. The writer commits in batches;
+//! a killed run leaves the last commit readable, and re-running the same input
+//! replaces what was already there.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
+    STORED, STRING,
+};
+use tantivy::{doc, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use super::dense::{self, DenseStore};
+use super::origin::{self, Signature};
+use super::passages::{self, PassageConfig};
+use super::{CorpusError, DocKind, Document};
+use crate::embed::Encoder;
+
+const META_FILE: &str = "veracity-index.json";
+const FORMAT: u32 = 1;
+const TOKENIZER: &str = "en_stem";
+
+#[derive(Clone, Copy)]
+struct Fields {
+    rec: Field,
+    doc_id: Field,
+    title: Field,
+    text: Field,
+    body: Field,
+    dtitle: Field,
+    start: Field,
+    end: Field,
+    pkey: Field,
+    source: Field,
+    kind: Field,
+    url: Field,
+    published: Field,
+    origin: Field,
+    sig: Field,
+    lsh: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let indexed = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let f = Fields {
+        rec: b.add_text_field("rec", STRING),
+        doc_id: b.add_text_field("doc_id", STRING | STORED),
+        title: b.add_text_field("title", indexed.clone()),
+        text: b.add_text_field("text", indexed),
+        body: b.add_text_field("body", STORED),
+        dtitle: b.add_text_field("dtitle", STORED),
+        start: b.add_u64_field("start", STORED),
+        end: b.add_u64_field("end", STORED),
+        pkey: b.add_u64_field("pkey", NumericOptions::default().set_indexed().set_stored()),
+        source: b.add_text_field("source", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        url: b.add_text_field("url", STORED),
+        published: b.add_text_field("published", STORED),
+        origin: b.add_text_field("origin", STRING | STORED),
+        sig: b.add_bytes_field("sig", STORED),
+        lsh: b.add_text_field("lsh", STRING),
+    };
+    (b.build(), f)
+}
+
+/// A passage as stored in the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPassage {
+    pub doc_id: String,
+    pub title: String,
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    pub key: u64,
+    pub source: String,
+    pub kind: DocKind,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub origin: String,
+}
+
+/// What [`Writer::add`] did with a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddOutcome {
+    /// A document with the same id was there before and was replaced.
+    pub replaced: bool,
+    /// The origin group the document joined (its own id when it is the first).
+    pub origin: String,
+    /// Passages indexed.
+    pub passages: usize,
+}
+
+/// Counts for `veracity index stats`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IndexStats {
+    pub documents: u64,
+    pub passages: u64,
+    pub origins: u64,
+    pub dense_vectors: u64,
+    pub dense_model: Option<String>,
+    pub sources: BTreeMap<String, u64>,
+    pub kinds: BTreeMap<String, u64>,
+    pub disk_bytes: u64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Meta {
+    format: u32,
+    max_sentences: usize,
+    stride: usize,
+    max_bytes: usize,
+}
+
+/// An on-disk (or temporary) passage index.
+pub struct Index {
+    dir: PathBuf,
+    index: tantivy::Index,
+    reader: IndexReader,
+    f: Fields,
+    cfg: PassageConfig,
+    dense: Option<DenseStore>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+/// Options for a [`Writer`].
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    /// Documents between commits (a killed run loses at most this many).
+    pub batch_docs: usize,
+    /// Indexing threads for tantivy.
+    pub threads: usize,
+    /// Memory budget of tantivy's writer, in bytes.
+    pub memory_bytes: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            batch_docs: 2000,
+            threads: 1,
+            memory_bytes: 100_000_000,
+        }
+    }
+}
+
+impl Index {
+    /// Open the index in `dir`.
+    pub fn open(dir: &Path) -> Result<Index, CorpusError> {
+        let meta_path = dir.join(META_FILE);
+        if !meta_path.exists() {
+            return Err(CorpusError::NoIndex(dir.to_path_buf()));
+        }
+        let meta: Meta = serde_json::from_slice(
+            &std::fs::read(&meta_path).map_err(|e| CorpusError::io(&meta_path, e))?,
+        )
+        .map_err(|e| CorpusError::index(&meta_path, e))?;
+        if meta.format != FORMAT {
+            return Err(CorpusError::index(
+                dir,
+                format!(
+                    "index format {} is not the supported {FORMAT}; rebuild it with `veracity index add`",
+                    meta.format
+                ),
+            ));
+        }
+        let index = tantivy::Index::open_in_dir(dir).map_err(|e| CorpusError::index(dir, e))?;
+        let cfg = PassageConfig {
+            max_sentences: meta.max_sentences,
+            stride: meta.stride,
+            max_bytes: meta.max_bytes,
+        };
+        Self::wrap(dir, index, cfg, None)
+    }
+
+    /// Create an empty index in `dir` (which must not hold one).
+    pub fn create(dir: &Path, cfg: PassageConfig) -> Result<Index, CorpusError> {
+        if dir.join(META_FILE).exists() {
+            return Err(CorpusError::index(
+                dir,
+                "an index already exists here; use Index::open",
+            ));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| CorpusError::io(dir, e))?;
+        let (schema, _) = schema();
+        let index =
+            tantivy::Index::create_in_dir(dir, schema).map_err(|e| CorpusError::index(dir, e))?;
+        let meta = Meta {
+            format: FORMAT,
+            max_sentences: cfg.max_sentences,
+            stride: cfg.stride,
+            max_bytes: cfg.max_bytes,
+        };
+        let meta_path = dir.join(META_FILE);
+        std::fs::write(
+            &meta_path,
+            serde_json::to_vec_pretty(&meta).expect("meta serialises"),
+        )
+        .map_err(|e| CorpusError::io(&meta_path, e))?;
+        Self::wrap(dir, index, cfg, None)
+    }
+
+    /// Open the index in `dir`, creating it when there is none.
+    pub fn open_or_create(dir: &Path) -> Result<Index, CorpusError> {
+        if dir.join(META_FILE).exists() {
+            Index::open(dir)
+        } else {
+            Index::create(dir, PassageConfig::default())
+        }
+    }
+
+    /// An index of `docs` in a temporary folder, deleted when the index is
+    /// dropped: for cross-references between articles and evaluation corpora.
+    /// With an encoder, passage vectors are stored too (dense retrieval).
+    pub fn temporary(
+        docs: &[Document],
+        encoder: Option<&dyn Encoder>,
+    ) -> Result<Index, CorpusError> {
+        let tmp = tempfile::Builder::new()
+            .prefix("veracity-index-")
+            .tempdir()
+            .map_err(|e| CorpusError::io(std::env::temp_dir(), e))?;
+        let mut index = Index::create(tmp.path(), PassageConfig::default())?;
+        index._tmp = Some(tmp);
+        {
+            let mut w = index.writer(WriterOptions::default(), encoder)?;
+            for d in docs {
+                w.add(d)?;
+            }
+            w.finish()?;
+        }
+        Ok(index)
+    }
+
+    fn wrap(
+        dir: &Path,
+        index: tantivy::Index,
+        cfg: PassageConfig,
+        tmp: Option<tempfile::TempDir>,
+    ) -> Result<Index, CorpusError> {
+        let (_, f) = schema();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| CorpusError::index(dir, e))?;
+        let dense = DenseStore::open(dir)?;
+        Ok(Index {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            f,
+            cfg,
+            dense,
+            _tmp: tmp,
+        })
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Stored passage vectors, if any were made (`--dense`).
+    pub fn dense(&self) -> Option<&DenseStore> {
+        self.dense.as_ref()
+    }
+
+    /// A writer that adds documents; with an encoder it stores passage vectors.
+    pub fn writer<'a>(
+        &'a mut self,
+        opts: WriterOptions,
+        encoder: Option<&'a dyn Encoder>,
+    ) -> Result<Writer<'a>, CorpusError> {
+        let w = self
+            .index
+            .writer_with_num_threads(
+                opts.threads.max(1),
+                opts.memory_bytes.max(15_000_000 * opts.threads.max(1)),
+            )
+            .map_err(|e| CorpusError::index(&self.dir, e))?;
+        if let Some(enc) = encoder {
+            let store = DenseStore::open_or_create(&self.dir, enc.name(), enc.dims())?;
+            self.dense = Some(store);
+        }
+        Ok(Writer {
+            index: self,
+            w,
+            encoder,
+            opts,
+            pending_ids: HashSet::new(),
+            pending_sigs: Vec::new(),
+            pending_bands: HashMap::new(),
+            pending_vecs: Vec::new(),
+            since_commit: 0,
+        })
+    }
+
+    fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
+    fn rec_query(&self, rec: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(self.f.rec, rec),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    fn doc_query(&self, id: &str) -> BooleanQuery {
+        BooleanQuery::new(vec![
+            (Occur::Must, self.rec_query("d")),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.f.doc_id, id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ])
+    }
+
+    fn count(&self, q: &dyn Query) -> Result<u64, CorpusError> {
+        self.searcher()
+            .search(q, &Count)
+            .map(|n| n as u64)
+            .map_err(|e| CorpusError::index(&self.dir, e))
+    }
+
+    /// Whether a document with this id is in the (committed) index.
+    pub fn contains(&self, id: &str) -> Result<bool, CorpusError> {
+        Ok(self.count(&self.doc_query(id))? > 0)
+    }
+
+    /// Number of documents.
+    pub fn num_documents(&self) -> Result<u64, CorpusError> {
+        self.count(self.rec_query("d").as_ref())
+    }
+
+    /// Number of passages.
+    pub fn num_passages(&self) -> Result<u64, CorpusError> {
+        self.count(self.rec_query("p").as_ref())
+    }
+
+    /// The full document with this id.
+    pub fn document(&self, id: &str) -> Result<Option<Document>, CorpusError> {
+        let s = self.searcher();
+        let top = s
+            .search(&self.doc_query(id), &TopDocs::with_limit(1))
+            .map_err(|e| CorpusError::index(&self.dir, e))?;
+        let Some((_, addr)) = top.first() else {
+            return Ok(None);
+        };
+        let d: TantivyDocument = s.doc(*addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+        let get = |f: Field| d.get_first(f).and_then(|v| v.as_str()).map(str::to_string);
+        Ok(Some(Document {
+            id: get(self.f.doc_id).unwrap_or_default(),
+            title: get(self.f.dtitle).unwrap_or_default(),
+            text: get(self.f.body).unwrap_or_default(),
+            url: get(self.f.url),
+            source: get(self.f.source).unwrap_or_default(),
+            published: get(self.f.published),
+            kind: get(self.f.kind)
+                .and_then(|k| DocKind::parse(&k))
+                .unwrap_or_default(),
+        }))
+    }
+
+    /// The origin group of a document.
+    pub fn origin_of(&self, id: &str) -> Result<Option<String>, CorpusError> {
+        let s = self.searcher();
+        let top = s
+            .search(&self.doc_query(id), &TopDocs::with_limit(1))
+            .map_err(|e| CorpusError::index(&self.dir, e))?;
+        let Some((_, addr)) = top.first() else {
+            return Ok(None);
+        };
+        let d: TantivyDocument = s.doc(*addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+        Ok(d.get_first(self.f.origin)
+            .and_then(|v| v.as_str())
+            .map(str::to_string))
+    }
+
+    fn passage_from(&self, d: &TantivyDocument) -> StoredPassage {
+        let get = |f: Field| d.get_first(f).and_then(|v| v.as_str()).map(str::to_string);
+        let num = |f: Field| d.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+        StoredPassage {
+            doc_id: get(self.f.doc_id).unwrap_or_default(),
+            title: get(self.f.title).unwrap_or_default(),
+            text: get(self.f.text).unwrap_or_default(),
+            start: num(self.f.start) as usize,
+            end: num(self.f.end) as usize,
+            key: num(self.f.pkey),
+            source: get(self.f.source).unwrap_or_default(),
+            kind: get(self.f.kind)
+                .and_then(|k| DocKind::parse(&k))
+                .unwrap_or_default(),
+            url: get(self.f.url),
+            published: get(self.f.published),
+            origin: get(self.f.origin).unwrap_or_default(),
+        }
+    }
+
+    /// Analysed query terms (English stemming, as indexed), deduplicated.
+    pub fn query_terms(&self, query: &str) -> Result<Vec<String>, CorpusError> {
+        let mut analyzer = self
+            .index
+            .tokenizer_for_field(self.f.text)
+            .map_err(|e| CorpusError::index(&self.dir, e))?;
+        let mut stream = analyzer.token_stream(query);
+        let mut terms = Vec::new();
+        let mut seen = HashSet::new();
+        while stream.advance() {
+            let t = stream.token().text.clone();
+            if seen.insert(t.clone()) {
+                terms.push(t);
+            }
+        }
+        Ok(terms)
+    }
+
+    /// The `n` best passages for `query` by BM25 over title and passage text.
+    pub fn bm25(&self, query: &str, n: usize) -> Result<Vec<(StoredPassage, f32)>, CorpusError> {
+        let terms = self.query_terms(query)?;
+        if terms.is_empty() || n == 0 {
+            return Ok(Vec::new());
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in &terms {
+            for field in [self.f.title, self.f.text] {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, t),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                ));
+            }
+        }
+        let q = BooleanQuery::new(clauses);
+        let s = self.searcher();
+        let top = s
+            .search(&q, &TopDocs::with_limit(n))
+            .map_err(|e| CorpusError::Query {
+                query: query.to_string(),
+                reason: e.to_string(),
+            })?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let d: TantivyDocument = s.doc(addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+            out.push((self.passage_from(&d), score));
+        }
+        Ok(out)
+    }
+
+    /// The passage stored under a vector key (see [`dense::passage_key`]), if
+    /// it is still in the index.
+    pub fn passage_by_key(&self, key: u64) -> Result<Option<StoredPassage>, CorpusError> {
+        let q = TermQuery::new(
+            Term::from_field_u64(self.f.pkey, key),
+            IndexRecordOption::Basic,
+        );
+        let s = self.searcher();
+        let top = s
+            .search(&q, &TopDocs::with_limit(1))
+            .map_err(|e| CorpusError::index(&self.dir, e))?;
+        match top.first() {
+            Some((_, addr)) => {
+                let d: TantivyDocument =
+                    s.doc(*addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+                Ok(Some(self.passage_from(&d)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Documents, passages, origins, sources, kinds and size on disk.
+    pub fn stats(&self) -> Result<IndexStats, CorpusError> {
+        let s = self.searcher();
+        let terms_of = |field: Field| -> Result<HashSet<String>, CorpusError> {
+            let mut out = HashSet::new();
+            for seg in s.segment_readers() {
+                let inv = seg
+                    .inverted_index(field)
+                    .map_err(|e| CorpusError::index(&self.dir, e))?;
+                let mut stream = inv
+                    .terms()
+                    .stream()
+                    .map_err(|e| CorpusError::index(&self.dir, e))?;
+                while stream.advance() {
+                    out.insert(String::from_utf8_lossy(stream.key()).into_owned());
+                }
+            }
+            Ok(out)
+        };
+        let count_docs_with = |field: Field, value: &str| -> Result<u64, CorpusError> {
+            self.count(&BooleanQuery::new(vec![
+                (Occur::Must, self.rec_query("d")),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, value),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ]))
+        };
+        let mut sources = BTreeMap::new();
+        for src in terms_of(self.f.source)? {
+            let n = count_docs_with(self.f.source, &src)?;
+            if n > 0 {
+                sources.insert(src, n);
+            }
+        }
+        let mut kinds = BTreeMap::new();
+        for k in terms_of(self.f.kind)? {
+            let n = count_docs_with(self.f.kind, &k)?;
+            if n > 0 {
+                kinds.insert(k, n);
+            }
+        }
+        let mut origins = 0u64;
+        for o in terms_of(self.f.origin)? {
+            if count_docs_with(self.f.origin, &o)? > 0 {
+                origins += 1;
+            }
+        }
+        Ok(IndexStats {
+            documents: self.num_documents()?,
+            passages: self.num_passages()?,
+            origins,
+            dense_vectors: self.dense.as_ref().map(|d| d.len() as u64).unwrap_or(0),
+            dense_model: self.dense.as_ref().map(|d| d.model().to_string()),
+            sources,
+            kinds,
+            disk_bytes: dir_size(&self.dir),
+        })
+    }
+
+    fn find_origin_committed(&self, sig: &Signature) -> Result<Option<(String, f32)>, CorpusError> {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = sig
+            .band_keys()
+            .into_iter()
+            .map(|k| {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(self.f.lsh, &k),
+                        IndexRecordOption::Basic,
+                    )) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let s = self.searcher();
+        let top = s
+            .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(20))
+            .map_err(|e| CorpusError::index(&self.dir, e))?;
+        let mut best: Option<(String, f32)> = None;
+        for (_, addr) in top {
+            let d: TantivyDocument = s.doc(addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+            let Some(other) = d
+                .get_first(self.f.sig)
+                .and_then(|v| v.as_bytes())
+                .and_then(Signature::from_bytes)
+            else {
+                continue;
+            };
+            let sim = sig.similarity(&other);
+            if sim >= origin::SAME_ORIGIN && best.as_ref().is_none_or(|b| sim > b.1) {
+                if let Some(o) = d.get_first(self.f.origin).and_then(|v| v.as_str()) {
+                    best = Some((o.to_string(), sim));
+                }
+            }
+        }
+        Ok(best)
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => total += dir_size(&e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// Adds documents to an [`Index`], committing in batches.
+pub struct Writer<'a> {
+    index: &'a mut Index,
+    w: tantivy::IndexWriter,
+    encoder: Option<&'a dyn Encoder>,
+    opts: WriterOptions,
+    pending_ids: HashSet<String>,
+    pending_sigs: Vec<(String, Signature)>,
+    pending_bands: HashMap<String, Vec<usize>>,
+    pending_vecs: Vec<(u64, String)>,
+    since_commit: usize,
+}
+
+impl Writer<'_> {
+    /// Add (or replace) one document. Returns whether it replaced one and
+    /// which origin it joined.
+    pub fn add(&mut self, doc: &Document) -> Result<AddOutcome, CorpusError> {
+        if doc.id.is_empty() {
+            return Err(CorpusError::Invalid("document without an id".into()));
+        }
+        let f = self.index.f;
+        let replaced = self.pending_ids.contains(&doc.id) || self.index.contains(&doc.id)?;
+        self.w.delete_term(Term::from_field_text(f.doc_id, &doc.id));
+
+        let sig = origin::signature(&doc.text);
+        let origin = match &sig {
+            Some(sig) => self.find_origin(sig)?.unwrap_or_else(|| doc.id.clone()),
+            None => doc.id.clone(),
+        };
+
+        let kind = doc.kind.as_str();
+        self.add_doc_record(doc, &origin, sig.as_ref())?;
+
+        let spans = passages::passages(&doc.text, &self.index.cfg);
+        for sp in &spans {
+            let ptext = &doc.text[sp.start..sp.end];
+            let key = dense::passage_key(&doc.title, ptext);
+            let mut p = doc!(
+                f.rec => "p",
+                f.doc_id => doc.id.as_str(),
+                f.title => doc.title.as_str(),
+                f.text => ptext,
+                f.start => sp.start as u64,
+                f.end => sp.end as u64,
+                f.pkey => key,
+                f.source => doc.source.as_str(),
+                f.kind => kind,
+                f.origin => origin.as_str(),
+            );
+            if let Some(u) = &doc.url {
+                p.add_text(f.url, u);
+            }
+            if let Some(pb) = &doc.published {
+                p.add_text(f.published, pb);
+            }
+            self.w
+                .add_document(p)
+                .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+            if self.encoder.is_some() && !self.index.dense.as_ref().is_some_and(|d| d.contains(key))
+            {
+                self.pending_vecs
+                    .push((key, dense::embed_text(&doc.title, ptext)));
+            }
+        }
+
+        self.pending_ids.insert(doc.id.clone());
+        if let Some(sig) = sig {
+            let i = self.pending_sigs.len();
+            for k in sig.band_keys() {
+                self.pending_bands.entry(k).or_default().push(i);
+            }
+            self.pending_sigs.push((origin.clone(), sig));
+        }
+        if self.pending_vecs.len() >= 512 {
+            self.embed_pending()?;
+        }
+        self.since_commit += 1;
+        if self.since_commit >= self.opts.batch_docs.max(1) {
+            self.commit()?;
+        }
+        Ok(AddOutcome {
+            replaced,
+            origin,
+            passages: spans.len(),
+        })
+    }
+
+    fn add_doc_record(
+        &mut self,
+        doc: &Document,
+        origin: &str,
+        sig: Option<&Signature>,
+    ) -> Result<(), CorpusError> {
+        let f = self.index.f;
+        // The title is stored (not indexed) on the document record, so that
+        // BM25 matches passages alone.
+        let mut d = doc!(
+            f.rec => "d",
+            f.doc_id => doc.id.as_str(),
+            f.body => doc.text.as_str(),
+            f.source => doc.source.as_str(),
+            f.kind => doc.kind.as_str(),
+            f.origin => origin,
+        );
+        d.add_text(f.dtitle, &doc.title);
+        if let Some(u) = &doc.url {
+            d.add_text(f.url, u);
+        }
+        if let Some(p) = &doc.published {
+            d.add_text(f.published, p);
+        }
+        if let Some(sig) = sig {
+            d.add_bytes(f.sig, &sig.to_bytes());
+            for k in sig.band_keys() {
+                d.add_text(f.lsh, &k);
+            }
+        }
+        self.w
+            .add_document(d)
+            .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+        Ok(())
+    }
+
+    fn find_origin(&self, sig: &Signature) -> Result<Option<String>, CorpusError> {
+        let mut best = self.index.find_origin_committed(sig)?;
+        let mut seen = HashSet::new();
+        for k in sig.band_keys() {
+            if let Some(ids) = self.pending_bands.get(&k) {
+                for &i in ids {
+                    if !seen.insert(i) {
+                        continue;
+                    }
+                    let (o, other) = &self.pending_sigs[i];
+                    let sim = sig.similarity(other);
+                    if sim >= origin::SAME_ORIGIN && best.as_ref().is_none_or(|b| sim > b.1) {
+                        best = Some((o.clone(), sim));
+                    }
+                }
+            }
+        }
+        Ok(best.map(|b| b.0))
+    }
+
+    fn embed_pending(&mut self) -> Result<(), CorpusError> {
+        let (Some(enc), Some(store)) = (self.encoder, self.index.dense.as_mut()) else {
+            self.pending_vecs.clear();
+            return Ok(());
+        };
+        if self.pending_vecs.is_empty() {
+            return Ok(());
+        }
+        let texts: Vec<&str> = self.pending_vecs.iter().map(|(_, t)| t.as_str()).collect();
+        let vecs = enc.embed(&texts)?;
+        for ((key, _), v) in self.pending_vecs.iter().zip(&vecs) {
+            store.put(*key, v)?;
+        }
+        store.flush()?;
+        self.pending_vecs.clear();
+        Ok(())
+    }
+
+    /// Make everything added so far durable and searchable.
+    pub fn commit(&mut self) -> Result<(), CorpusError> {
+        self.embed_pending()?;
+        self.w
+            .commit()
+            .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+        self.index
+            .reader
+            .reload()
+            .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+        self.pending_ids.clear();
+        self.pending_sigs.clear();
+        self.pending_bands.clear();
+        self.since_commit = 0;
+        Ok(())
+    }
+
+    /// Commit and wait for background merges.
+    pub fn finish(mut self) -> Result<(), CorpusError> {
+        self.commit()?;
+        let dir = self.index.dir.clone();
+        self.w
+            .wait_merging_threads()
+            .map_err(|e| CorpusError::index(&dir, e))?;
+        Ok(())
+    }
+}

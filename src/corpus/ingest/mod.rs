@@ -1,0 +1,270 @@
+//! Readers that turn input files into [`Document`]s: JSONL, CSV with a
+//! header, folders of `.txt` / `.md` / `.html` files, and Wikipedia XML dumps
+//! (`.xml`, `.xml.bz2`, streamed).
+//!
+//! Readers never stop at a bad record: they report it to the [`Sink`] as
+//! `path:line: reason` and go on. Only I/O failures of the sink (the index)
+//! end a run.
+
+pub mod csv;
+pub mod folder;
+pub mod jsonl;
+pub mod wiki;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{CorpusError, DocKind, Document};
+
+/// Field names of JSONL / CSV records.
+#[derive(Debug, Clone)]
+pub struct FieldMap {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub url: String,
+    pub source: String,
+    pub published: String,
+    pub kind: String,
+}
+
+impl Default for FieldMap {
+    fn default() -> Self {
+        FieldMap {
+            id: "id".into(),
+            title: "title".into(),
+            text: "text".into(),
+            url: "url".into(),
+            source: "source".into(),
+            published: "published".into(),
+            kind: "kind".into(),
+        }
+    }
+}
+
+/// How inputs are read.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Kind of documents whose record does not say.
+    pub kind: DocKind,
+    /// Source name of documents whose record does not say (default: the file
+    /// or folder name).
+    pub source: Option<String>,
+    pub fields: FieldMap,
+}
+
+/// Receives what readers produce.
+pub trait Sink {
+    /// A document read. An error here (the index failed) ends the run.
+    fn document(&mut self, doc: Document) -> Result<(), CorpusError>;
+    /// A record skipped: `path:line: reason`.
+    fn skipped(&mut self, path: &Path, line: u64, reason: &str);
+    /// A problem that did not cost the record (e.g. invalid UTF-8 replaced).
+    fn warning(&mut self, path: &Path, line: u64, reason: &str);
+    /// Input bytes consumed so far in the current file (for progress).
+    fn progress(&mut self, _bytes_in_file: u64) {}
+}
+
+/// What a path is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+    Folder,
+    WikiXml,
+    WikiXmlBz2,
+}
+
+/// The reader for `path`, from its extension (a folder is a folder).
+pub fn detect(path: &Path) -> Result<Format, CorpusError> {
+    if path.is_dir() {
+        return Ok(Format::Folder);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let f = if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
+        Format::Jsonl
+    } else if name.ends_with(".csv") {
+        Format::Csv
+    } else if name.ends_with(".xml.bz2") {
+        Format::WikiXmlBz2
+    } else if name.ends_with(".xml") {
+        Format::WikiXml
+    } else {
+        return Err(CorpusError::Unsupported {
+            path: path.to_path_buf(),
+            reason: "expected a folder, .jsonl, .csv, .xml or .xml.bz2 (a single .txt/.md/.html file: put it in a folder)".into(),
+        });
+    };
+    Ok(f)
+}
+
+/// Total input bytes of `path` (files in a folder summed), for a progress bar.
+pub fn input_bytes(path: &Path) -> u64 {
+    if path.is_dir() {
+        folder::list_files(path)
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    } else {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+/// Read every document of `path` into `sink`.
+pub fn ingest_path(
+    path: &Path,
+    opts: &IngestOptions,
+    sink: &mut dyn Sink,
+) -> Result<(), CorpusError> {
+    let format = match detect(path) {
+        Ok(f) => f,
+        Err(e) => {
+            sink.skipped(path, 0, &e.to_string());
+            return Ok(());
+        }
+    };
+    match format {
+        Format::Jsonl => jsonl::read(path, opts, sink),
+        Format::Csv => csv::read(path, opts, sink),
+        Format::Folder => folder::read(path, opts, sink),
+        Format::WikiXml | Format::WikiXmlBz2 => {
+            wiki::read(path, format == Format::WikiXmlBz2, opts, sink)
+        }
+    }
+}
+
+/// The file stem of `path`, the default source name.
+pub fn default_source(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "input".into());
+    name.split('.').next().unwrap_or(&name).to_string()
+}
+
+fn value_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        // A list of strings (e.g. pre-split sentences) is joined with spaces.
+        Value::Array(a) => {
+            let parts: Vec<String> = a.iter().filter_map(value_text).collect();
+            if parts.is_empty() {
+                None
+            } else {
+                Some(parts.join(" "))
+            }
+        }
+        Value::Object(_) => None,
+    }
+}
+
+/// Map one JSON object (a JSONL record, or a CSV row keyed by its header) to a
+/// document; `Err` says why the record is skipped.
+pub fn record_to_document(
+    rec: &serde_json::Map<String, Value>,
+    opts: &IngestOptions,
+    default_src: &str,
+) -> Result<Document, String> {
+    let f = &opts.fields;
+    let get = |name: &str| {
+        rec.get(name)
+            .and_then(value_text)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let text = match rec.get(&f.text) {
+        None => {
+            return Err(format!(
+                "no '{}' field (map another with --text-field)",
+                f.text
+            ))
+        }
+        Some(v) => value_text(v)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default(),
+    };
+    if text.is_empty() {
+        return Err(format!("empty '{}' field", f.text));
+    }
+    let title = get(&f.title).unwrap_or_default();
+    let url = get(&f.url);
+    let id = get(&f.id).or_else(|| url.clone()).unwrap_or_else(|| {
+        format!(
+            "{:016x}",
+            crate::embed::cache::text_key(&format!("{title}\n{text}"))
+        )
+    });
+    let kind = match get(&f.kind) {
+        Some(k) => DocKind::parse(&k).ok_or_else(|| {
+            format!("unknown kind '{k}' (expected reference, news, other or cross-reference)")
+        })?,
+        None => opts.kind,
+    };
+    Ok(Document {
+        id,
+        title,
+        text,
+        url,
+        source: get(&f.source)
+            .or_else(|| opts.source.clone())
+            .unwrap_or_else(|| default_src.to_string()),
+        published: get(&f.published),
+        kind,
+    })
+}
+
+/// Bytes-as-text with invalid UTF-8 replaced; `true` when something was replaced.
+pub fn lossy(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), false),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
+    }
+}
+
+/// A reader that counts the bytes read through it.
+pub struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> CountingReader<R> {
+    pub fn new(inner: R) -> (Self, Arc<AtomicU64>) {
+        let count = Arc::new(AtomicU64::new(0));
+        (
+            CountingReader {
+                inner,
+                count: count.clone(),
+            },
+            count,
+        )
+    }
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Open a file, mapping the error to [`CorpusError::Io`].
+pub fn open(path: &Path) -> Result<std::fs::File, CorpusError> {
+    std::fs::File::open(path).map_err(|e| CorpusError::io(path, e))
+}
+
+/// A path for messages.
+pub fn shown(path: &Path) -> PathBuf {
+    path.to_path_buf()
+}

@@ -1,0 +1,200 @@
+//! Index-level tests: temporary indexes, replacement, origins, hybrid search.
+
+use std::sync::atomic::AtomicUsize;
+
+use super::*;
+use crate::embed::cache::tests::LetterEncoder;
+
+fn doc(id: &str, title: &str, text: &str) -> Document {
+    Document {
+        id: id.into(),
+        title: title.into(),
+        text: text.into(),
+        url: Some(format!("https://example.org/{id}")),
+        source: "test".into(),
+        published: Some("2024-01-02".into()),
+        kind: DocKind::News,
+    }
+}
+
+const BUDGET: &str =
+    "The city council voted on Tuesday to approve a new budget for the public library system. \
+    The plan adds four million dollars for longer opening hours and new books. \
+    Council member Ana Ruiz said the vote was a victory for families across the district. \
+    Opponents argued the money should go to road repairs instead. \
+    The budget takes effect in January after a final review by the mayor's office.";
+
+const COMET: &str = "Astronomers observed a rare comet passing close to Jupiter last week. \
+    The comet's tail stretched across millions of kilometres. \
+    It is expected to return in about two hundred years.";
+
+#[test]
+fn temporary_index_searches_and_reports_offsets() {
+    let docs = vec![
+        doc("a", "Library budget approved", BUDGET),
+        doc("b", "Comet seen", COMET),
+    ];
+    let index = Index::temporary(&docs, None).unwrap();
+    assert_eq!(index.num_documents().unwrap(), 2);
+    assert!(index.num_passages().unwrap() >= 3);
+    let s = HybridSearcher::new(vec![index], None);
+    let hits = s.search("comet near Jupiter", 5).unwrap();
+    assert_eq!(hits[0].doc_id, "b");
+    assert_eq!(hits[0].kind, DocKind::News);
+    assert_eq!(&COMET[hits[0].start..hits[0].end], hits[0].text);
+    assert!(hits[0].bm25 > 0.0);
+    // one hit per document by default
+    let ids: std::collections::HashSet<_> = hits.iter().map(|h| h.doc_id.clone()).collect();
+    assert_eq!(ids.len(), hits.len());
+}
+
+#[test]
+fn re_adding_an_id_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut index = Index::create(dir.path(), Default::default()).unwrap();
+    {
+        let mut w = index.writer(WriterOptions::default(), None).unwrap();
+        assert!(!w.add(&doc("a", "Old", BUDGET)).unwrap().replaced);
+        // replaced within the same batch too
+        assert!(w.add(&doc("a", "Old again", BUDGET)).unwrap().replaced);
+        w.finish().unwrap();
+    }
+    let before = index.num_passages().unwrap();
+    {
+        let mut w = index.writer(WriterOptions::default(), None).unwrap();
+        assert!(w.add(&doc("a", "New title", BUDGET)).unwrap().replaced);
+        w.finish().unwrap();
+    }
+    let index = Index::open(dir.path()).unwrap();
+    assert_eq!(index.num_documents().unwrap(), 1);
+    assert_eq!(index.num_passages().unwrap(), before);
+    assert_eq!(index.document("a").unwrap().unwrap().title, "New title");
+}
+
+#[test]
+fn reprints_share_an_origin_across_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut index = Index::create(dir.path(), Default::default()).unwrap();
+    {
+        let mut w = index.writer(WriterOptions::default(), None).unwrap();
+        w.add(&doc("orig", "Council approves library budget", BUDGET))
+            .unwrap();
+        w.add(&doc("other", "Comet", COMET)).unwrap();
+        w.finish().unwrap();
+    }
+    let reprint = format!("{BUDGET} A spokesperson for the mayor declined to comment.");
+    let mut w = index.writer(WriterOptions::default(), None).unwrap();
+    let o = w
+        .add(&doc("copy", "Libraries win big at city hall", &reprint))
+        .unwrap();
+    assert_eq!(o.origin, "orig");
+    let o2 = w.add(&doc("copy2", "Budget vote", &reprint)).unwrap();
+    assert_eq!(
+        o2.origin, "orig",
+        "matched within the uncommitted batch too"
+    );
+    w.finish().unwrap();
+    assert_eq!(index.origin_of("other").unwrap().unwrap(), "other");
+    assert_eq!(index.stats().unwrap().origins, 2);
+}
+
+#[test]
+fn dense_vectors_are_stored_and_used() {
+    let enc = LetterEncoder {
+        calls: AtomicUsize::new(0),
+    };
+    let docs = vec![doc("a", "Library budget", BUDGET), doc("b", "Comet", COMET)];
+    let index = Index::temporary(&docs, Some(&enc)).unwrap();
+    let n = index.num_passages().unwrap() as usize;
+    assert_eq!(index.dense().unwrap().len(), n);
+    let s = HybridSearcher::new(vec![index], Some(&enc)).with_options(SearchOptions {
+        mode: SearchMode::Dense,
+        ..SearchOptions::default()
+    });
+    let hits = s.search("comet tail kilometres", 2).unwrap();
+    assert!(hits.iter().all(|h| h.cosine > 0.0));
+    // Hybrid: both scores present on a BM25 candidate.
+    let s = s.with_options(SearchOptions::default());
+    let hits = s.search("comet", 1).unwrap();
+    assert_eq!(hits[0].doc_id, "b");
+    assert!(hits[0].bm25 > 0.0 && hits[0].cosine > 0.0);
+}
+
+#[test]
+fn fusion_ranks_by_weighted_scores() {
+    use super::index::StoredPassage;
+    use super::search::{fuse, Candidate};
+    let p = |id: &str| StoredPassage {
+        doc_id: id.into(),
+        title: String::new(),
+        text: String::new(),
+        start: 0,
+        end: 0,
+        key: 0,
+        source: String::new(),
+        kind: DocKind::Other,
+        url: None,
+        published: None,
+        origin: id.into(),
+    };
+    let cands = vec![
+        Candidate {
+            passage: p("x"),
+            bm25: Some(10.0),
+            cosine: Some(0.1),
+        },
+        Candidate {
+            passage: p("y"),
+            bm25: Some(1.0),
+            cosine: Some(0.9),
+        },
+    ];
+    let bm = fuse(
+        cands.clone(),
+        SearchMode::Hybrid,
+        Fusion::Linear { weight: 0.2 },
+        1,
+        2,
+    );
+    assert_eq!(bm[0].doc_id, "x");
+    let co = fuse(
+        cands.clone(),
+        SearchMode::Hybrid,
+        Fusion::Linear { weight: 0.8 },
+        1,
+        2,
+    );
+    assert_eq!(co[0].doc_id, "y");
+    let rrf = fuse(cands, SearchMode::Hybrid, Fusion::Rrf { k: 60.0 }, 1, 2);
+    assert_eq!(rrf.len(), 2);
+}
+
+#[test]
+fn without_stored_vectors_the_best_bm25_candidates_are_embedded_on_the_fly() {
+    let enc = LetterEncoder {
+        calls: AtomicUsize::new(0),
+    };
+    let docs = vec![
+        doc("a", "Library budget", BUDGET),
+        doc("b", "Comet", COMET),
+        doc(
+            "c",
+            "Budget comet",
+            "The comet budget was small. Budget talks about a comet.",
+        ),
+    ];
+    let index = Index::temporary(&docs, None).unwrap();
+    assert!(index.dense().is_none());
+    let s = HybridSearcher::new(vec![index], Some(&enc)).with_options(SearchOptions {
+        rerank: 1,
+        ..SearchOptions::default()
+    });
+    let cands = s.candidates("budget comet").unwrap();
+    // only the best BM25 passage (plus nothing else) got a cosine; the rest were dropped
+    assert_eq!(cands.len(), 1);
+    assert!(cands[0].cosine.is_some());
+    // search embeds at least k
+    let hits = s.search("budget comet", 3).unwrap();
+    assert_eq!(hits.len(), 3);
+    assert!(hits.iter().all(|h| h.cosine > 0.0 && h.bm25 > 0.0));
+}

@@ -1,0 +1,347 @@
+//! End-to-end tests of `veracity index` and `veracity search` on fixtures
+//! written here (no shared datasets).
+
+use std::io::Write;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn veracity() -> Command {
+    let mut c = Command::cargo_bin("veracity").unwrap();
+    c.env_remove("VERACITY_MODEL_DIR")
+        .env("VERACITY_THREADS", "1");
+    c
+}
+
+fn add(index: &Path, args: &[&str]) -> (String, String) {
+    let out = veracity()
+        .args(["index", "add", "--index"])
+        .arg(index)
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "index add failed: {stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+fn search_json(index: &Path, query: &str, extra: &[&str]) -> Vec<Value> {
+    let out = veracity()
+        .args(["search", "--json", "--index"])
+        .arg(index)
+        .args(extra)
+        .arg(query)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "search failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn stats(index: &Path) -> Value {
+    let out = veracity()
+        .args(["index", "stats", "--json", "--index"])
+        .arg(index)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const VOLCANO: &str = "Mount Ferro erupted on Monday, sending ash twelve kilometres into the sky. Flights across the region were cancelled. Officials evacuated three villages near the crater.";
+const HARBOUR: &str = "The harbour authority opened a new container terminal in Porto Lindo. The terminal can handle two million containers a year. Dock workers welcomed the new jobs.";
+
+#[test]
+fn jsonl_with_malformed_lines_then_re_add_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("news.jsonl");
+    let mut f = std::fs::File::create(&input).unwrap();
+    writeln!(
+        f,
+        "{}",
+        serde_json::json!({"id": "v1", "title": "Volcano erupts", "text": VOLCANO, "url": "https://news.example/v1", "published": "2024-05-06"})
+    )
+    .unwrap();
+    writeln!(f, "{{\"id\": \"broken\", \"text\": ").unwrap();
+    writeln!(f, "{}", serde_json::json!({"id": "no-text", "title": "x"})).unwrap();
+    // invalid UTF-8 inside a string value: replaced, the record kept
+    f.write_all(b"{\"id\": \"h1\", \"title\": \"Harbour \xff\", \"text\": \"")
+        .unwrap();
+    f.write_all(HARBOUR.as_bytes()).unwrap();
+    f.write_all(b"\"}\n").unwrap();
+    drop(f);
+
+    let index = dir.path().join("idx");
+    let (out, err) = add(
+        &index,
+        &[
+            "--kind",
+            "news",
+            "--source",
+            "wire",
+            input.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("added 2, replaced 0, skipped 2"), "{out}");
+    assert!(err.contains("news.jsonl:2: invalid JSON"), "{err}");
+    assert!(err.contains("news.jsonl:3: no 'text' field"), "{err}");
+    assert!(
+        err.contains("news.jsonl:4: invalid UTF-8 replaced"),
+        "{err}"
+    );
+
+    let s = stats(&index);
+    assert_eq!(s["documents"], 2);
+    let passages = s["passages"].as_u64().unwrap();
+    assert!(passages >= 2);
+    assert_eq!(s["sources"]["wire"], 2);
+    assert_eq!(s["kinds"]["news"], 2);
+
+    // Re-adding the same file replaces, never duplicates.
+    let (out, _) = add(&index, &["--kind", "news", input.to_str().unwrap()]);
+    assert!(out.contains("added 0, replaced 2, skipped 2"), "{out}");
+    let s = stats(&index);
+    assert_eq!(s["documents"], 2);
+    assert_eq!(s["passages"].as_u64().unwrap(), passages);
+
+    let hits = search_json(&index, "volcano ash flights", &["--mode", "bm25"]);
+    assert_eq!(hits.len(), 1);
+    let h = &hits[0];
+    for field in [
+        "doc_id", "title", "source", "kind", "url", "text", "score", "bm25", "cosine", "origin",
+    ] {
+        assert!(h.get(field).is_some(), "missing {field} in {h}");
+    }
+    assert_eq!(h["doc_id"], "v1");
+    assert_eq!(h["kind"], "news");
+    assert_eq!(h["url"], "https://news.example/v1");
+    let (start, end) = (
+        h["start"].as_u64().unwrap() as usize,
+        h["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&VOLCANO[start..end], h["text"].as_str().unwrap());
+}
+
+#[test]
+fn csv_with_quotes_and_a_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("archive.csv");
+    std::fs::write(
+        &input,
+        format!(
+            "article_id,headline,body\n\
+             a1,\"Volcano, again\",\"{VOLCANO}\nA second paragraph follows.\"\n\
+             a2,only two fields\n\
+             a3,Harbour,\"{HARBOUR}\"\n"
+        ),
+    )
+    .unwrap();
+    let index = dir.path().join("idx");
+    let (out, err) = add(
+        &index,
+        &[
+            "--id-field",
+            "article_id",
+            "--title-field",
+            "headline",
+            "--text-field",
+            "body",
+            input.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("added 2, replaced 0, skipped 1"), "{out}");
+    assert!(
+        err.contains("archive.csv:4: 2 fields, the header has 3"),
+        "{err}"
+    );
+    let hits = search_json(&index, "second paragraph", &["--mode", "bm25"]);
+    assert_eq!(hits[0]["doc_id"], "a1");
+    assert_eq!(hits[0]["title"], "Volcano, again");
+    assert_eq!(hits[0]["source"], "archive");
+}
+
+#[test]
+fn folder_of_text_markdown_and_html_drops_boilerplate() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(docs.join("sub")).unwrap();
+    std::fs::write(
+        docs.join("volcano.txt"),
+        format!("Volcano report\n\n{VOLCANO}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("sub/harbour.md"),
+        format!("# Harbour news\n\n{HARBOUR}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("page.html"),
+        "<html><head><title>Glacier study</title><script>var tracking = 'zzscript';</script></head><body>\
+         <nav>Home | Subscribe | zznavlink</nav>\
+         <article><h1>Glacier study</h1><p>Researchers measured the Korva glacier retreating forty metres in one year.</p>\
+         <p>The team used drones and satellite images to map the ice.</p></article>\
+         <footer>Copyright zzfooter. All rights reserved.</footer></body></html>",
+    )
+    .unwrap();
+    std::fs::write(docs.join("ignored.bin"), [0u8, 1, 2]).unwrap();
+    let index = dir.path().join("idx");
+    let (out, _) = add(&index, &["--kind", "reference", docs.to_str().unwrap()]);
+    assert!(out.contains("added 3, replaced 0, skipped 0"), "{out}");
+
+    let hits = search_json(&index, "glacier drones", &["--mode", "bm25"]);
+    assert_eq!(hits[0]["title"], "Glacier study");
+    assert_eq!(hits[0]["kind"], "reference");
+    for boiler in ["zznavlink", "zzfooter", "zzscript"] {
+        assert!(
+            search_json(&index, boiler, &["--mode", "bm25"]).is_empty(),
+            "{boiler} indexed"
+        );
+    }
+    let hits = search_json(&index, "container terminal", &["--mode", "bm25"]);
+    assert_eq!(hits[0]["title"], "Harbour news");
+    assert_eq!(hits[0]["doc_id"], "docs/sub/harbour.md");
+}
+
+fn bz2(data: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn wikipedia_xml_bz2_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = r#"<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/">
+  <siteinfo><sitename>Wikipedia</sitename></siteinfo>
+  <page><title>Korva Glacier</title><ns>0</ns><id>10</id>
+    <revision><id>500</id><text xml:space="preserve">{{Infobox glacier|name=Korva}}
+'''Korva Glacier''' is a [[glacier]] in the [[Northern Range|northern range]].&lt;ref&gt;{{cite book|title=Ice}}&lt;/ref&gt; It retreated forty metres in 2023.
+
+== Studies ==
+Drone surveys mapped its [[ice]] each summer.
+{| class="wikitable"
+| tablecell || zztable
+|}
+== References ==
+* zzreference</text></revision></page>
+  <page><title>Korva</title><ns>0</ns><id>11</id><redirect title="Korva Glacier"/>
+    <revision><id>501</id><text>#REDIRECT [[Korva Glacier]]</text></revision></page>
+  <page><title>Ferro (disambiguation)</title><ns>0</ns><id>12</id>
+    <revision><id>502</id><text>'''Ferro''' may refer to: zzdisambig {{disambiguation}}</text></revision></page>
+</mediawiki>"#;
+    let path = dir.path().join("tiny-pages-articles.xml.bz2");
+    std::fs::write(&path, bz2(xml.as_bytes())).unwrap();
+    let index = dir.path().join("idx");
+    let (out, _) = add(&index, &["--kind", "reference", path.to_str().unwrap()]);
+    assert!(out.contains("added 1, replaced 0, skipped 0"), "{out}");
+    let hits = search_json(&index, "glacier retreated drone", &["--mode", "bm25"]);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["title"], "Korva Glacier");
+    assert_eq!(
+        hits[0]["url"],
+        "https://en.wikipedia.org/wiki/Korva_Glacier"
+    );
+    assert_eq!(hits[0]["source"], "wikipedia");
+    for gone in ["zztable", "zzreference", "zzdisambig", "Infobox", "cite"] {
+        assert!(
+            search_json(&index, gone, &["--mode", "bm25"]).is_empty(),
+            "{gone} indexed"
+        );
+    }
+}
+
+#[test]
+fn reprint_shares_origin_and_unrelated_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("wire.jsonl");
+    let reprint =
+        format!("{VOLCANO} Airlines said services would resume on Wednesday if the wind changes.");
+    let lines = [
+        serde_json::json!({"id": "agency-1", "title": "Volcano erupts", "text": VOLCANO}),
+        serde_json::json!({"id": "paper-7", "title": "Ash cloud grounds flights after Ferro blast", "text": reprint}),
+        serde_json::json!({"id": "harbour-1", "title": "Harbour", "text": HARBOUR}),
+    ];
+    std::fs::write(
+        &input,
+        lines
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect::<String>(),
+    )
+    .unwrap();
+    let index = dir.path().join("idx");
+    add(&index, &["--kind", "news", input.to_str().unwrap()]);
+    let hits = search_json(
+        &index,
+        "volcano ash flights harbour terminal",
+        &["--mode", "bm25"],
+    );
+    let origin = |id: &str| {
+        hits.iter()
+            .find(|h| h["doc_id"] == id)
+            .unwrap_or_else(|| panic!("{id} not found"))["origin"]
+            .clone()
+    };
+    assert_eq!(origin("agency-1"), "agency-1");
+    assert_eq!(origin("paper-7"), "agency-1");
+    assert_eq!(origin("harbour-1"), "harbour-1");
+    assert_eq!(stats(&index)["origins"], 2);
+}
+
+#[test]
+fn hybrid_search_with_dense_vectors_uses_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("n.jsonl");
+    std::fs::write(
+        &input,
+        [
+            serde_json::json!({"id": "v", "title": "Volcano", "text": VOLCANO}),
+            serde_json::json!({"id": "h", "title": "Harbour", "text": HARBOUR}),
+        ]
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect::<String>(),
+    )
+    .unwrap();
+    let index = dir.path().join("idx");
+    add(&index, &["--dense", input.to_str().unwrap()]);
+    let s = stats(&index);
+    assert_eq!(s["dense_vectors"], s["passages"]);
+    // No word in common with the volcano text: dense retrieval finds it.
+    let hits = search_json(
+        &index,
+        "eruption of a mountain",
+        &["--mode", "dense", "-k", "1"],
+    );
+    assert_eq!(hits[0]["doc_id"], "v");
+    assert!(hits[0]["cosine"].as_f64().unwrap() > 0.2);
+    let hits = search_json(&index, "new jobs at the port", &["-k", "2"]);
+    assert_eq!(hits[0]["doc_id"], "h");
+}
+
+#[test]
+fn missing_index_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = veracity()
+        .args(["search", "--mode", "bm25", "--index"])
+        .arg(dir.path().join("nope"))
+        .arg("anything")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no index at") && err.contains("veracity index add"),
+        "{err}"
+    );
+}
