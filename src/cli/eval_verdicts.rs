@@ -489,22 +489,22 @@ fn steps(lo: f32, hi: f32, step: f32) -> Vec<f32> {
         .collect()
 }
 
-/// Grid search of the stance thresholds on the tuning part (macro-F1).
-/// `verdict.dispute_margin` is not searched: the metric counts every
-/// `disputed` prediction as an error, so tuning it would only learn to never
-/// say disputed; it stays as configured (docs/verdicts.md).
+/// Grid search of the thresholds on the tuning part (macro-F1). Note that
+/// the metric counts every `disputed` prediction as an error, so the search
+/// favours small `dispute_margin`s (the stronger side decides).
 fn tune(d: &Dataset, base: &VerdictConfig) -> (VerdictConfig, f64) {
     let mut grid = Vec::new();
-    for s in steps(0.55, 0.85, 0.025) {
+    for s in steps(0.60, 0.85, 0.025) {
         for r in steps(0.50, 0.85, 0.05) {
-            for b in steps(0.50, 0.80, 0.05) {
-                {
-                    for n in [true, false] {
+            for b in steps(0.50, 0.80, 0.1) {
+                for n in [true, false] {
+                    for m in [0.0f32, 0.05, 0.1, 0.15, 0.2, 0.25, 1.0] {
                         let mut c = base.clone();
                         c.stance.support_similarity = s;
                         c.stance.refute_similarity = r;
                         c.stance.debunk_similarity = b;
                         c.stance.support_needs_numbers = n;
+                        c.verdict.dispute_margin = m;
                         grid.push(c);
                     }
                 }

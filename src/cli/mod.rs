@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file
 //! and turns library errors into `anyhow` errors with context.
 
+mod check;
 mod embed;
 mod eval;
 mod eval_verdicts;
@@ -89,6 +90,8 @@ pub enum Command {
     Index(index::IndexCmd),
     /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
     Search(search::SearchArgs),
+    /// Check claims against indexed evidence: one JSON verdict per claim.
+    Check(check::CheckArgs),
     /// Measure quality on labelled data.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
@@ -129,6 +132,7 @@ pub fn main() -> ExitCode {
         Command::Models(c) => models::run(&cli.global, c),
         Command::Index(c) => index::run(&cli.global, c),
         Command::Search(a) => search::run(&cli.global, a),
+        Command::Check(a) => check::run(&cli.global, a),
         Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {

@@ -20,6 +20,7 @@
 //!    distinct origins (reprints of one wire story share an origin and count
 //!    once); otherwise `single_source`.
 
+pub mod check;
 pub mod config;
 pub mod memory;
 pub mod stance;
