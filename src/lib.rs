@@ -5,6 +5,7 @@
 //! propaganda score, rendered as reports. All ML runs locally in candle behind
 //! the [`embed::Encoder`] trait.
 
+pub mod claims;
 pub mod corpus;
 pub mod embed;
 pub mod report;

@@ -25,6 +25,8 @@ pub enum EvalCmd {
     Retrieval(RetrievalArgs),
     /// Verdict accuracy, macro-F1 and confusion matrix on Climate-FEVER and/or SciFact.
     Verdicts(super::eval_verdicts::EvalVerdictsArgs),
+    /// Check-worthiness: P/R/F1 on ClaimBuster's held-out split, MAP on CheckThat! files.
+    Checkworthiness(super::claims::EvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +74,7 @@ pub fn run(g: &GlobalArgs, cmd: &EvalCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         EvalCmd::Retrieval(a) => retrieval(g, a),
         EvalCmd::Verdicts(a) => super::eval_verdicts::run(g, a),
+        EvalCmd::Checkworthiness(a) => super::claims::run_eval(g, a),
     }
 }
 

@@ -2,6 +2,7 @@
 //! and turns library errors into `anyhow` errors with context.
 
 mod check;
+mod claims;
 mod embed;
 mod eval;
 mod eval_verdicts;
@@ -9,6 +10,7 @@ mod index;
 mod models;
 mod progress;
 mod search;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,7 +94,12 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Check claims against indexed evidence: one JSON verdict per claim.
     Check(check::CheckArgs),
-    /// Measure quality on labelled data.
+    /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
+    Claims(claims::ClaimsArgs),
+    /// Train a learned head on labelled data.
+    #[command(subcommand)]
+    Train(train::TrainCmd),
+    /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
 }
@@ -133,6 +140,8 @@ pub fn main() -> ExitCode {
         Command::Index(c) => index::run(&cli.global, c),
         Command::Search(a) => search::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
+        Command::Claims(a) => claims::run_claims(&cli.global, a),
+        Command::Train(c) => train::run(&cli.global, c),
         Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {

@@ -45,11 +45,10 @@ pub struct Article {
 /// Errors from reading an article.
 #[derive(Debug, thiserror::Error)]
 pub enum TextError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: {reason}; veracity reads UTF-8 text articles (.txt, .md, .html, .json)")]
     Binary { path: PathBuf, reason: String },
@@ -223,13 +222,13 @@ pub fn read_article(path: &Path) -> Result<Article, TextError> {
             .read_to_end(&mut buf)
             .map_err(|e| TextError::Io {
                 path: PathBuf::from("<stdin>"),
-                source: e,
+                error: e,
             })?;
         buf
     } else {
         std::fs::read(path).map_err(|e| TextError::Io {
             path: path.to_path_buf(),
-            source: e,
+            error: e,
         })?
     };
     let name = if stdin { Path::new("<stdin>") } else { path };
