@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file
 //! and turns library errors into `anyhow` errors with context.
 
+mod analyze;
 mod check;
 mod claims;
 mod embed;
@@ -92,6 +93,8 @@ pub enum Command {
     Index(index::IndexCmd),
     /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
     Search(search::SearchArgs),
+    /// Analyze articles: claims, evidence and verdicts (and propaganda), as a report.
+    Analyze(analyze::AnalyzeArgs),
     /// Check claims against indexed evidence: one JSON verdict per claim.
     Check(check::CheckArgs),
     /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
@@ -139,6 +142,7 @@ pub fn main() -> ExitCode {
         Command::Models(c) => models::run(&cli.global, c),
         Command::Index(c) => index::run(&cli.global, c),
         Command::Search(a) => search::run(&cli.global, a),
+        Command::Analyze(a) => analyze::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
         Command::Claims(a) => claims::run_claims(&cli.global, a),
         Command::Train(c) => train::run(&cli.global, c),
