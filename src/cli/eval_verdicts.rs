@@ -585,6 +585,36 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
     for (k, v) in &sh.kinds {
         *all.entry(*k).or_default() += v;
     }
+    // Which conflict checks found the refutations, and how often the gold
+    // label agreed (tuning part), to see which checks pay their way.
+    let mut by_check: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for c in d.cases.iter().filter(|c| !c.heldout) {
+        let v = assess(&c.claim, &c.passages, &c.conflicts, &used);
+        if let Some(e) = v.evidence.iter().find(|e| e.stance == veracity::verdict::Stance::Refutes) {
+            let why = e.conflict.as_deref().unwrap_or("");
+            let check = if why.starts_with("it gives") {
+                "number"
+            } else if why.starts_with("it negates") || why.starts_with("it asserts") {
+                "negation"
+            } else if why.starts_with("it says") {
+                "direction"
+            } else {
+                "debunk"
+            };
+            by_check.entry(check).or_default()[gold_row(c.gold)] += 1;
+        }
+    }
+    println!("\nclaims with a refuting passage, by the check that found it (tuning part; gold S/R/N/D):");
+    for (k, r) in &by_check {
+        println!(
+            "  {k:<10} {:>4} claims: SUPPORTS {}, REFUTES {}, NOT_ENOUGH_INFO {}, DISPUTED {}",
+            r.iter().sum::<usize>(),
+            r[0],
+            r[1],
+            r[2],
+            r[3]
+        );
+    }
     let counts: Vec<String> = all.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!(
         "\nverdicts (non-DISPUTED gold, both parts): {}\n",
