@@ -27,6 +27,8 @@ pub enum EvalCmd {
     Verdicts(super::eval_verdicts::EvalVerdictsArgs),
     /// Check-worthiness: P/R/F1 on ClaimBuster's held-out split, MAP on CheckThat! files.
     Checkworthiness(super::claims::EvalArgs),
+    /// Propaganda scoring: k-fold CV on PTC articles, or the model on meme texts.
+    Propaganda(super::propaganda::EvalPropagandaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +77,7 @@ pub fn run(g: &GlobalArgs, cmd: &EvalCmd) -> anyhow::Result<ExitCode> {
         EvalCmd::Retrieval(a) => retrieval(g, a),
         EvalCmd::Verdicts(a) => super::eval_verdicts::run(g, a),
         EvalCmd::Checkworthiness(a) => super::claims::run_eval(g, a),
+        EvalCmd::Propaganda(a) => super::propaganda::run_eval(g, a),
     }
 }
 

@@ -10,6 +10,7 @@ mod eval_verdicts;
 mod index;
 mod models;
 mod progress;
+mod propaganda;
 mod search;
 mod train;
 
@@ -102,6 +103,8 @@ pub enum Command {
     /// Train a learned head on labelled data.
     #[command(subcommand)]
     Train(train::TrainCmd),
+    /// Score an article for propaganda techniques (SemEval-2020 Task 11).
+    Propaganda(propaganda::PropagandaArgs),
     /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
@@ -145,6 +148,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(a) => analyze::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
         Command::Claims(a) => claims::run_claims(&cli.global, a),
+        Command::Propaganda(a) => propaganda::run(&cli.global, a),
         Command::Train(c) => train::run(&cli.global, c),
         Command::Eval(c) => eval::run(&cli.global, c),
     };

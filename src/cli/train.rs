@@ -11,10 +11,13 @@ use super::{claims, GlobalArgs};
 pub enum TrainCmd {
     /// Train the check-worthiness head on ClaimBuster (and optionally CheckThat!) data.
     Checkworthiness(claims::TrainArgs),
+    /// Train the propaganda technique heads on the PTC corpus (SemEval-2020 Task 11).
+    Propaganda(super::propaganda::TrainPropagandaArgs),
 }
 
 pub fn run(g: &GlobalArgs, c: &TrainCmd) -> anyhow::Result<ExitCode> {
     match c {
         TrainCmd::Checkworthiness(a) => claims::run_train(g, a),
+        TrainCmd::Propaganda(a) => super::propaganda::run_train(g, a),
     }
 }

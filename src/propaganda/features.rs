@@ -1,0 +1,349 @@
+//! Sentence feature vectors for the propaganda heads.
+//!
+//! A sentence is seen through its own embedding plus, depending on the
+//! [`FeatureConfig`], the mean embedding of its neighbours, the mean embedding
+//! of the whole article, article-level repetition signals, its length, and a
+//! few lexical cues. Training and inference build features with the same
+//! function, so the committed model and `veracity eval propaganda` agree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::embed::dot;
+
+/// Which feature groups are used (stored in the model file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// Mean embedding of the previous and next sentence.
+    pub context: bool,
+    /// Mean embedding of all sentences of the article.
+    pub article: bool,
+    /// Repetition: highest cosine to another sentence, number of near
+    /// duplicates, share of the sentence's content words repeated elsewhere.
+    pub repetition: bool,
+    /// Sentence length (log word count) and article length (log sentences).
+    pub length: bool,
+    /// Lexical cues: exclamation and question marks, all-caps words, quotes,
+    /// superlatives, intensifiers.
+    pub lexical: bool,
+    /// Second stage: re-score each sentence from the first-stage logits of
+    /// itself, its neighbours and the whole article (stacking).
+    #[serde(default)]
+    pub stack: bool,
+    /// Learned word log-odds per head (see [`super::lexicon`]).
+    #[serde(default)]
+    pub lexicon: bool,
+}
+
+impl FeatureConfig {
+    /// The plain baseline: the sentence embedding alone.
+    pub const BASELINE: FeatureConfig = FeatureConfig {
+        context: false,
+        article: false,
+        repetition: false,
+        length: false,
+        lexical: false,
+        stack: false,
+        lexicon: false,
+    };
+
+    /// Feature vector length for embeddings of `dims` dimensions.
+    pub fn len(&self, dims: usize) -> usize {
+        dims + if self.context { dims } else { 0 }
+            + if self.article { dims } else { 0 }
+            + if self.repetition { N_REPETITION } else { 0 }
+            + if self.length { 2 } else { 0 }
+            + if self.lexical { N_LEXICAL } else { 0 }
+    }
+
+    /// Input size of the first-stage heads (adds the learned lexicon features).
+    pub fn model_len(&self, dims: usize) -> usize {
+        self.len(dims)
+            + if self.lexicon {
+                super::lexicon::N_LEXICON
+            } else {
+                0
+            }
+    }
+
+    /// Short description, e.g. `emb+context+article+repetition`.
+    pub fn describe(&self) -> String {
+        let mut s = vec!["emb"];
+        for (on, n) in [
+            (self.context, "context"),
+            (self.article, "article"),
+            (self.repetition, "repetition"),
+            (self.length, "length"),
+            (self.lexical, "lexical"),
+            (self.stack, "stack"),
+            (self.lexicon, "lexicon"),
+        ] {
+            if on {
+                s.push(n);
+            }
+        }
+        s.join("+")
+    }
+}
+
+/// Number of repetition features.
+pub const N_REPETITION: usize = 3;
+/// Number of lexical features.
+pub const N_LEXICAL: usize = 6;
+/// Cosine above which two sentences of one article count as near duplicates.
+pub const NEAR_DUPLICATE_COSINE: f32 = 0.85;
+
+const INTENSIFIERS: &[&str] = &[
+    "very",
+    "extremely",
+    "totally",
+    "absolutely",
+    "completely",
+    "utterly",
+    "truly",
+    "incredibly",
+    "entirely",
+    "massive",
+    "huge",
+    "enormous",
+    "terrible",
+    "horrible",
+    "disgusting",
+    "outrageous",
+    "shocking",
+    "evil",
+    "never",
+    "always",
+    "everyone",
+    "nobody",
+    "all",
+];
+
+/// Words (lower-case, letters only) of a text.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| w.chars().any(|c| c.is_alphabetic()))
+        .map(|w| w.trim_matches('\'').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn lexical(text: &str) -> [f32; N_LEXICAL] {
+    let excl = text.matches('!').count() as f32;
+    let quest = text.matches('?').count() as f32;
+    let caps = text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3 && w.chars().all(|c| c.is_uppercase()))
+        .count() as f32;
+    let quotes = text
+        .chars()
+        .filter(|c| matches!(c, '"' | '“' | '”' | '‘' | '’' | '«' | '»'))
+        .count() as f32;
+    let ws = words(text);
+    let superl = ws
+        .iter()
+        .filter(|w| {
+            matches!(w.as_str(), "most" | "least" | "best" | "worst")
+                || (w.len() > 5 && w.ends_with("est") && !w.ends_with("interest"))
+        })
+        .count() as f32;
+    let inten = ws
+        .iter()
+        .filter(|w| INTENSIFIERS.contains(&w.as_str()))
+        .count() as f32;
+    [
+        excl.ln_1p(),
+        quest.ln_1p(),
+        caps.ln_1p(),
+        quotes.ln_1p(),
+        superl.ln_1p(),
+        inten.ln_1p(),
+    ]
+}
+
+fn mean_into(out: &mut [f32], vs: &[&[f32]]) {
+    out.iter_mut().for_each(|x| *x = 0.0);
+    if vs.is_empty() {
+        return;
+    }
+    for v in vs {
+        for (o, x) in out.iter_mut().zip(v.iter()) {
+            *o += x;
+        }
+    }
+    let n = vs.len() as f32;
+    out.iter_mut().for_each(|x| *x /= n);
+}
+
+/// Per-sentence repetition signals inside one article: for each sentence,
+/// (highest cosine to another sentence, number of near duplicates, share of
+/// its content words that occur in at least two other sentences).
+pub fn repetition_signals(embs: &[Vec<f32>], texts: &[&str]) -> Vec<(f32, usize, f32)> {
+    let n = embs.len();
+    let word_sets: Vec<std::collections::HashSet<String>> = texts
+        .iter()
+        .map(|t| words(t).into_iter().filter(|w| w.len() >= 4).collect())
+        .collect();
+    let mut df: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in &word_sets {
+        for w in s {
+            *df.entry(w.as_str()).or_default() += 1;
+        }
+    }
+    (0..n)
+        .map(|i| {
+            let mut best = 0.0f32;
+            let mut near = 0usize;
+            for j in 0..n {
+                if j == i {
+                    continue;
+                }
+                let c = dot(&embs[i], &embs[j]);
+                best = best.max(c);
+                if c >= NEAR_DUPLICATE_COSINE {
+                    near += 1;
+                }
+            }
+            let ws = &word_sets[i];
+            let rep = if ws.is_empty() {
+                0.0
+            } else {
+                ws.iter().filter(|w| df[w.as_str()] >= 3).count() as f32 / ws.len() as f32
+            };
+            (best, near, rep)
+        })
+        .collect()
+}
+
+/// Build one feature vector per sentence of an article, in order.
+/// `embs` are the sentences' normalised embeddings, `texts` their texts.
+pub fn article_features(cfg: &FeatureConfig, embs: &[Vec<f32>], texts: &[&str]) -> Vec<Vec<f32>> {
+    let n = embs.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let dims = embs[0].len();
+    let mut art = vec![0.0f32; dims];
+    if cfg.article {
+        let all: Vec<&[f32]> = embs.iter().map(|v| v.as_slice()).collect();
+        mean_into(&mut art, &all);
+    }
+    let rep = if cfg.repetition {
+        repetition_signals(embs, texts)
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut ctx = vec![0.0f32; dims];
+    for i in 0..n {
+        let mut f = Vec::with_capacity(cfg.len(dims));
+        f.extend_from_slice(&embs[i]);
+        if cfg.context {
+            let mut nb: Vec<&[f32]> = Vec::new();
+            if i > 0 {
+                nb.push(&embs[i - 1]);
+            }
+            if i + 1 < n {
+                nb.push(&embs[i + 1]);
+            }
+            mean_into(&mut ctx, &nb);
+            f.extend_from_slice(&ctx);
+        }
+        if cfg.article {
+            f.extend_from_slice(&art);
+        }
+        if cfg.repetition {
+            let (best, near, share) = rep[i];
+            f.push(best);
+            f.push((near as f32).ln_1p());
+            f.push(share);
+        }
+        if cfg.length {
+            f.push((words(texts[i]).len() as f32).ln_1p());
+            f.push((n as f32).ln());
+        }
+        if cfg.lexical {
+            f.extend_from_slice(&lexical(texts[i]));
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// Number of second-stage (stacking) features per sentence for `heads` heads.
+pub fn stack_len(heads: usize) -> usize {
+    3 * heads
+}
+
+/// Second-stage features from first-stage logits `z` (sentences × heads) of
+/// one article: the sentence's own logits, the mean of its neighbours'
+/// (previous and next) and the article mean.
+pub fn stack_features(z: &[f32], heads: usize) -> Vec<f32> {
+    let n = z.len() / heads.max(1);
+    let mut out = Vec::with_capacity(n * stack_len(heads));
+    let mut mean = vec![0.0f32; heads];
+    for row in z.chunks_exact(heads) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v / n as f32;
+        }
+    }
+    for i in 0..n {
+        out.extend_from_slice(&z[i * heads..(i + 1) * heads]);
+        let nb: Vec<usize> = [i.checked_sub(1), Some(i + 1).filter(|&j| j < n)]
+            .into_iter()
+            .flatten()
+            .collect();
+        for k in 0..heads {
+            let v = if nb.is_empty() {
+                mean[k]
+            } else {
+                nb.iter().map(|&j| z[j * heads + k]).sum::<f32>() / nb.len() as f32
+            };
+            out.push(v);
+        }
+        out.extend_from_slice(&mean);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(v: &[f32]) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn features_have_the_configured_length_and_repetition() {
+        let embs = vec![
+            unit(&[1.0, 0.0, 0.0]),
+            unit(&[0.0, 1.0, 0.0]),
+            unit(&[1.0, 0.01, 0.0]),
+        ];
+        let texts = [
+            "Make the nation great again!",
+            "The vote was held on Tuesday.",
+            "Make the nation great again!",
+        ];
+        let all = FeatureConfig {
+            context: true,
+            article: true,
+            repetition: true,
+            length: true,
+            lexical: true,
+            stack: true,
+            lexicon: true,
+        };
+        let f = article_features(&all, &embs, &texts);
+        assert_eq!(f.len(), 3);
+        assert!(f.iter().all(|v| v.len() == all.len(3)));
+        let rep = repetition_signals(&embs, &texts);
+        assert!(rep[0].0 > 0.99 && rep[0].1 == 1);
+        assert_eq!(rep[1].1, 0);
+        let b = article_features(&FeatureConfig::BASELINE, &embs, &texts);
+        assert_eq!(b[1], embs[1]);
+        assert!(article_features(&all, &[], &[]).is_empty());
+        assert!(lexical("WOW! This is the BEST, very best!")[0] > 0.0);
+    }
+}

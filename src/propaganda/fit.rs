@@ -1,0 +1,768 @@
+//! The full fitting procedure (features → standardise → heads → calibration
+//! and thresholds from inner out-of-fold predictions) and k-fold
+//! cross-validation grouped by article.
+
+use serde::{Deserialize, Serialize};
+
+use super::features::{article_features, stack_features, stack_len, FeatureConfig};
+use super::lexicon::{Counts, Lexicon, N_LEXICON};
+use super::techniques::N_TECHNIQUES;
+use super::train::{
+    best_f1_threshold, fit_net, fit_platt, sigmoid, Net, Rng, Standardizer, TrainOptions, N_HEADS,
+};
+use super::PropagandaError;
+
+/// An article ready for training: sentence embeddings, texts and gold labels.
+#[derive(Debug, Clone)]
+pub struct LabelledArticle {
+    pub id: String,
+    pub embs: Vec<Vec<f32>>,
+    pub texts: Vec<String>,
+    pub labels: Vec<[bool; N_TECHNIQUES]>,
+}
+
+impl LabelledArticle {
+    /// Share of sentences with at least one technique.
+    pub fn gold_share(&self) -> f64 {
+        if self.labels.is_empty() {
+            return 0.0;
+        }
+        self.labels.iter().filter(|l| l.iter().any(|&b| b)).count() as f64
+            / self.labels.len() as f64
+    }
+}
+
+/// Calibration and decision threshold of one head.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadCalibration {
+    /// "Propaganda" for head 0, else the technique's display name.
+    pub name: String,
+    /// Platt scaling: p = sigmoid(a · logit + b).
+    pub platt_a: f32,
+    pub platt_b: f32,
+    /// Calibrated probability at or above which the head fires.
+    pub threshold: f32,
+    /// F1 of the head on the inner out-of-fold predictions used to pick the threshold.
+    pub oof_f1: f64,
+}
+
+/// A fitted model: everything needed to score sentences.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fitted {
+    pub features: FeatureConfig,
+    /// The inner-fold models; a sentence's first-stage logits are their mean.
+    pub members: Vec<Member>,
+    /// Second stage over first-stage logits (when `features.stack`).
+    #[serde(default)]
+    pub stage2: Option<Stage2>,
+    /// Learned word lexicon (when `features.lexicon`).
+    #[serde(default)]
+    pub lexicon: Option<Lexicon>,
+    /// Cosine for the article-level repetition rule (0 = off).
+    #[serde(default)]
+    pub repetition_cosine: f32,
+    pub heads: Vec<HeadCalibration>,
+}
+
+/// One first-stage model (trained on all inner folds but one).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    pub standardizer: Standardizer,
+    pub net: Net,
+}
+
+/// Second-stage heads over [`super::features::stack_features`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stage2 {
+    pub standardizer: Standardizer,
+    pub net: Net,
+}
+
+fn head_name(k: usize) -> String {
+    if k == 0 {
+        "Propaganda".to_string()
+    } else {
+        super::techniques::TECHNIQUES[k - 1].name.to_string()
+    }
+}
+
+/// Targets row for one sentence: head 0 = any technique, then each technique.
+fn targets(l: &[bool; N_TECHNIQUES]) -> [f32; N_HEADS] {
+    let mut t = [0.0f32; N_HEADS];
+    t[0] = if l.iter().any(|&b| b) { 1.0 } else { 0.0 };
+    for (k, &b) in l.iter().enumerate() {
+        t[k + 1] = if b { 1.0 } else { 0.0 };
+    }
+    t
+}
+
+/// An article with its features computed once (features do not depend on
+/// training, so cross-validation reuses them).
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    pub article: &'a LabelledArticle,
+    /// Unstandardised features, sentences × d, row-major.
+    pub x: Vec<f32>,
+}
+
+/// Compute features for every article.
+pub fn prepare<'a>(articles: &'a [LabelledArticle], cfg: &FeatureConfig) -> Vec<Prepared<'a>> {
+    articles
+        .iter()
+        .map(|a| {
+            let texts: Vec<&str> = a.texts.iter().map(String::as_str).collect();
+            Prepared {
+                article: a,
+                x: article_features(cfg, &a.embs, &texts).concat(),
+            }
+        })
+        .collect()
+}
+
+/// Features (flattened, unstandardised) and targets for a set of articles.
+fn design(articles: &[&Prepared]) -> (Vec<f32>, Vec<f32>) {
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for a in articles {
+        x.extend_from_slice(&a.x);
+        for l in &a.article.labels {
+            y.extend_from_slice(&targets(l));
+        }
+    }
+    (x, y)
+}
+
+/// Assign articles to `k` folds after a seeded shuffle; returns fold per article.
+pub fn fold_assignment(n: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    Rng::new(seed).shuffle(&mut idx);
+    let mut fold = vec![0; n];
+    for (r, &i) in idx.iter().enumerate() {
+        fold[i] = r % k.max(1);
+    }
+    fold
+}
+
+fn train_raw(
+    articles: &[&Prepared],
+    d: usize,
+    opts: &TrainOptions,
+) -> Result<(Standardizer, Net), PropagandaError> {
+    let (mut x, y) = design(articles);
+    if x.is_empty() {
+        return Err(PropagandaError::Train("no sentences to train on".into()));
+    }
+    let st = Standardizer::fit(&x, d);
+    st.apply(&mut x);
+    let net = fit_net(&x, d, &y, opts)?;
+    Ok((st, net))
+}
+
+fn raw_logits(st: &Standardizer, net: &Net, a: &Prepared) -> Result<Vec<f32>, PropagandaError> {
+    let mut x = a.x.clone();
+    st.apply(&mut x);
+    net.logits(&x)
+}
+
+/// Fit the model on `articles` by `inner_folds`-fold cross-fitting: one
+/// model per inner fold, trained on the other folds; calibration and
+/// thresholds come from each model's predictions on its left-out fold, and at
+/// inference the models' logits are averaged. (Retraining once on everything
+/// would give logits on a different scale from the out-of-fold ones the
+/// calibration was fitted on.)
+pub fn fit(
+    articles: &[&Prepared],
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+    inner_folds: usize,
+) -> Result<Fitted, PropagandaError> {
+    let d = cfg.model_len(
+        articles
+            .iter()
+            .find_map(|a| a.article.embs.first())
+            .map(Vec::len)
+            .unwrap_or(0),
+    );
+    // Learned lexicon: counts over these articles; each article's own
+    // features leave its own counts out.
+    let mut lexicon = None;
+    let augmented: Vec<Prepared>;
+    let articles: Vec<&Prepared> = if cfg.lexicon {
+        let per: Vec<Counts> = articles
+            .iter()
+            .map(|a| {
+                let texts: Vec<&str> = a.article.texts.iter().map(String::as_str).collect();
+                let labels: Vec<[bool; N_HEADS]> = a
+                    .article
+                    .labels
+                    .iter()
+                    .map(|l| targets(l).map(|v| v > 0.5))
+                    .collect();
+                Counts::article(&texts, &labels)
+            })
+            .collect();
+        let mut total = Counts::default();
+        for c in &per {
+            total.merge(c);
+        }
+        augmented = articles
+            .iter()
+            .zip(&per)
+            .map(|(a, own)| {
+                let base = a.x.len() / a.article.texts.len().max(1);
+                let mut x = Vec::with_capacity(a.x.len() + a.article.texts.len() * N_LEXICON);
+                for (row, t) in a.x.chunks(base.max(1)).zip(&a.article.texts) {
+                    x.extend_from_slice(row);
+                    x.extend_from_slice(&Lexicon::features_from_counts(&total, Some(own), t));
+                }
+                Prepared {
+                    article: a.article,
+                    x,
+                }
+            })
+            .collect();
+        lexicon = Some(Lexicon::build(&total));
+        augmented.iter().collect()
+    } else {
+        articles.to_vec()
+    };
+    let articles = &articles[..];
+    let k = inner_folds.max(2);
+    let folds = fold_assignment(articles.len(), k, opts.seed.wrapping_add(1));
+    let mut z_oof: Vec<f32> = Vec::new();
+    let mut y_oof: Vec<[f32; N_HEADS]> = Vec::new();
+    let mut s_oof: Vec<f32> = Vec::new();
+    let mut members = Vec::with_capacity(k);
+    for f in 0..k {
+        let train: Vec<&Prepared> = articles
+            .iter()
+            .zip(&folds)
+            .filter(|(_, &g)| g != f)
+            .map(|(a, _)| *a)
+            .collect();
+        let mut fold_opts = *opts;
+        fold_opts.seed = opts.seed.wrapping_add(f as u64 + 2);
+        let (st, net) = train_raw(&train, d, &fold_opts)?;
+        for (a, &g) in articles.iter().zip(&folds) {
+            if g != f {
+                continue;
+            }
+            let z = raw_logits(&st, &net, a)?;
+            if cfg.stack {
+                s_oof.extend(stack_features(&z, N_HEADS));
+            }
+            z_oof.extend(z);
+            y_oof.extend(a.article.labels.iter().map(targets));
+        }
+        members.push(Member {
+            standardizer: st,
+            net,
+        });
+    }
+    // Optional second stage, trained on the out-of-fold first-stage logits
+    // (so it sees logits as they look on unseen articles). Its calibration and
+    // thresholds come from its own predictions on those same logits: it has
+    // only 3 × 15 inputs per head, so in-sample and held-out figures are close.
+    let stage2 = if cfg.stack {
+        let ds = stack_len(N_HEADS);
+        let y: Vec<f32> = y_oof.iter().flatten().copied().collect();
+        let st = Standardizer::fit(&s_oof, ds);
+        let mut xs = s_oof.clone();
+        st.apply(&mut xs);
+        let o2 = TrainOptions { hidden: 0, ..*opts };
+        let net = fit_net(&xs, ds, &y, &o2)?;
+        z_oof = net.logits(&xs)?;
+        Some(Stage2 {
+            standardizer: st,
+            net,
+        })
+    } else {
+        None
+    };
+    let mut heads = Vec::with_capacity(N_HEADS);
+    for h in 0..N_HEADS {
+        let z: Vec<f32> = z_oof.iter().skip(h).step_by(N_HEADS).copied().collect();
+        let y: Vec<bool> = y_oof.iter().map(|t| t[h] > 0.5).collect();
+        let (a, b) = fit_platt(&z, &y);
+        let p: Vec<f32> = z.iter().map(|&v| sigmoid(a * v + b)).collect();
+        let (threshold, f1) = best_f1_threshold(&p, &y);
+        heads.push(HeadCalibration {
+            name: head_name(h),
+            platt_a: a,
+            platt_b: b,
+            threshold,
+            oof_f1: f1,
+        });
+    }
+    Ok(Fitted {
+        features: *cfg,
+        members,
+        stage2,
+        lexicon,
+        repetition_cosine: 0.0,
+        heads,
+    })
+}
+
+fn round_all(v: &mut [f32], decimals: i32) {
+    let f = 10f32.powi(decimals);
+    for x in v {
+        *x = (*x * f).round() / f;
+    }
+}
+
+impl Fitted {
+    /// Round weights to 4 decimals so that the committed file stays small;
+    /// predictions change by far less than the calibration error.
+    pub fn round_weights(&mut self) {
+        let nets = self
+            .members
+            .iter_mut()
+            .map(|m| (&mut m.standardizer, &mut m.net))
+            .chain(
+                self.stage2
+                    .iter_mut()
+                    .map(|s| (&mut s.standardizer, &mut s.net)),
+            );
+        for (_st, net) in nets {
+            for v in [&mut net.w1, &mut net.b1, &mut net.w2, &mut net.b2] {
+                round_all(v, 4);
+            }
+        }
+    }
+
+    /// Calibrated probabilities per sentence and head for one article.
+    pub fn predict(
+        &self,
+        embs: &[Vec<f32>],
+        texts: &[&str],
+    ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
+        let x: Vec<f32> = article_features(&self.features, embs, texts).concat();
+        self.predict_features(x, texts)
+    }
+
+    /// Calibrated probabilities from unstandardised features (sentences × d)
+    /// of the sentences `texts`.
+    pub fn predict_features<S: AsRef<str>>(
+        &self,
+        x: Vec<f32>,
+        texts: &[S],
+    ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
+        let mut x = match &self.lexicon {
+            Some(lex) if !texts.is_empty() => {
+                let base = x.len() / texts.len();
+                let mut out = Vec::with_capacity(x.len() + texts.len() * N_LEXICON);
+                for (row, t) in x.chunks(base.max(1)).zip(texts) {
+                    out.extend_from_slice(row);
+                    out.extend_from_slice(&lex.features(t.as_ref()));
+                }
+                out
+            }
+            _ => x,
+        };
+        let Some(d) = self.members.first().map(|m| m.standardizer.mean.len()) else {
+            return Err(PropagandaError::Model("the model has no heads".into()));
+        };
+        if x.is_empty() {
+            return Ok(Vec::new());
+        }
+        if x.len() % d != 0 {
+            return Err(PropagandaError::Model(format!(
+                "feature size does not match the model's {d}; the embedding model differs from the one the heads were trained with"
+            )));
+        }
+        let mut z = vec![0.0f32; x.len() / d * N_HEADS];
+        let raw = std::mem::take(&mut x);
+        for m in &self.members {
+            let mut xm = raw.clone();
+            m.standardizer.apply(&mut xm);
+            for (a, b) in z.iter_mut().zip(m.net.logits(&xm)?) {
+                *a += b / self.members.len() as f32;
+            }
+        }
+        if let Some(s2) = &self.stage2 {
+            let mut xs = stack_features(&z, N_HEADS);
+            s2.standardizer.apply(&mut xs);
+            z = s2.net.logits(&xs)?;
+        }
+        Ok(z.chunks_exact(N_HEADS)
+            .map(|row| {
+                let mut p = [0.0f32; N_HEADS];
+                for (k, (&zk, h)) in row.iter().zip(&self.heads).enumerate() {
+                    p[k] = sigmoid(h.platt_a * zk + h.platt_b);
+                }
+                p
+            })
+            .collect())
+    }
+
+    /// Decision for one sentence: whether it is flagged, and the techniques
+    /// detected (indices into [`super::techniques::TECHNIQUES`]). A technique is
+    /// detected when its head reaches its threshold; a flagged sentence with
+    /// no technique above threshold gets its relatively strongest technique.
+    pub fn decide(&self, p: &[f32; N_HEADS]) -> (bool, Vec<usize>) {
+        let flagged = p[0] >= self.heads[0].threshold;
+        let mut techs: Vec<usize> = (0..N_TECHNIQUES)
+            .filter(|&t| p[t + 1] >= self.heads[t + 1].threshold)
+            .collect();
+        if flagged && techs.is_empty() {
+            let best = (0..N_TECHNIQUES).max_by(|&a, &b| {
+                let ra = p[a + 1] / self.heads[a + 1].threshold.max(1e-6);
+                let rb = p[b + 1] / self.heads[b + 1].threshold.max(1e-6);
+                ra.total_cmp(&rb)
+            });
+            techs.extend(best);
+        }
+        (flagged || !techs.is_empty(), techs)
+    }
+
+    /// Decisions for all sentences of one article: [`Fitted::decide`] per
+    /// sentence, then the article-level repetition rule (when
+    /// `repetition_cosine` > 0): a sentence of at least
+    /// [`REPETITION_MIN_WORDS`] words with a near duplicate elsewhere in the
+    /// article (cosine ≥ `repetition_cosine`), where at least one of the copies
+    /// is flagged, carries Repetition; its Repetition score becomes the
+    /// highest propaganda probability among the copies if that is higher.
+    pub fn decide_article(
+        &self,
+        embs: &[Vec<f32>],
+        texts: &[&str],
+        probs: &[[f32; N_HEADS]],
+    ) -> Vec<Decision> {
+        let mut out: Vec<Decision> = probs
+            .iter()
+            .map(|p| {
+                let (flagged, techniques) = self.decide(p);
+                Decision {
+                    flagged,
+                    techniques,
+                    scores: std::array::from_fn(|t| p[t + 1]),
+                }
+            })
+            .collect();
+        let tau = self.repetition_cosine;
+        if tau <= 0.0 {
+            return out;
+        }
+        let long: Vec<bool> = texts
+            .iter()
+            .map(|t| super::features::words(t).len() >= REPETITION_MIN_WORDS)
+            .collect();
+        let flagged: Vec<bool> = out.iter().map(|d| d.flagged).collect();
+        for i in 0..probs.len() {
+            if !long[i] {
+                continue;
+            }
+            let mut best: Option<f32> = None;
+            for j in 0..probs.len() {
+                if i == j || !long[j] || crate::embed::dot(&embs[i], &embs[j]) < tau {
+                    continue;
+                }
+                if flagged[i] || flagged[j] {
+                    let s = probs[i][0].max(probs[j][0]);
+                    best = Some(best.map_or(s, |b: f32| b.max(s)));
+                }
+            }
+            if let Some(s) = best {
+                let d = &mut out[i];
+                let rep = 2; // index of Repetition in TECHNIQUES
+                if !d.techniques.contains(&rep) {
+                    d.techniques.push(rep);
+                }
+                d.scores[rep] = d.scores[rep].max(s);
+                d.flagged = true;
+            }
+        }
+        out
+    }
+}
+
+/// Minimum words for a sentence to count in the repetition rule.
+pub const REPETITION_MIN_WORDS: usize = 4;
+
+/// The decision for one sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Uses at least one technique.
+    pub flagged: bool,
+    /// Detected techniques (indices into [`super::techniques::TECHNIQUES`]).
+    pub techniques: Vec<usize>,
+    /// Score per technique (calibrated head probability; Repetition raised by
+    /// the repetition rule).
+    pub scores: [f32; N_TECHNIQUES],
+}
+
+/// Binary precision/recall/F1 counts.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Prf {
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+}
+
+impl Prf {
+    pub fn add(&mut self, pred: bool, gold: bool) {
+        match (pred, gold) {
+            (true, true) => self.tp += 1,
+            (true, false) => self.fp += 1,
+            (false, true) => self.fn_ += 1,
+            _ => {}
+        }
+    }
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    pub fn f1(&self) -> f64 {
+        ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Spearman rank correlation (average ranks for ties); 0 when undefined.
+pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    fn ranks(v: &[f64]) -> Vec<f64> {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0.0; v.len()];
+        let mut i = 0;
+        while i < idx.len() {
+            let mut j = i;
+            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+                j += 1;
+            }
+            let avg = (i + j) as f64 / 2.0 + 1.0;
+            for &k in &idx[i..=j] {
+                r[k] = avg;
+            }
+            i = j + 1;
+        }
+        r
+    }
+    pearson(&ranks(a), &ranks(b))
+}
+
+/// Pearson correlation; 0 when undefined.
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    if n < 2 {
+        return 0.0;
+    }
+    let ma = a.iter().sum::<f64>() / n as f64;
+    let mb = b.iter().sum::<f64>() / n as f64;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma).powi(2);
+        sbb += (b[i] - mb).powi(2);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        0.0
+    } else {
+        sab / (saa * sbb).sqrt()
+    }
+}
+
+/// Scores of a set of articles against gold.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metrics {
+    pub articles: usize,
+    pub sentences: usize,
+    /// Sentence-level binary detection (head 0 decision).
+    pub sentence: Prf,
+    /// Per technique, sentence level.
+    pub techniques: Vec<Prf>,
+    /// Micro-average over (sentence, technique) pairs.
+    pub micro: Prf,
+    /// Spearman between the article score and the gold share of propaganda sentences.
+    pub spearman: f64,
+    /// Pearson between the same two.
+    pub pearson: f64,
+    /// Mean absolute error between score/100 and gold share.
+    pub share_mae: f64,
+    /// Spearman between article confidence and minus the absolute share error
+    /// (positive = confidence tracks accuracy).
+    pub confidence_spearman: f64,
+}
+
+/// Score articles with a fitted model and compare with gold.
+pub fn evaluate(model: &Fitted, articles: &[&Prepared]) -> Result<Metrics, PropagandaError> {
+    let mut m = Metrics {
+        techniques: vec![Prf::default(); N_TECHNIQUES],
+        ..Default::default()
+    };
+    let (mut scores, mut gold, mut conf, mut err) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for pa in articles {
+        let a = pa.article;
+        let probs = model.predict_features(pa.x.clone(), &a.texts)?;
+        let texts: Vec<&str> = a.texts.iter().map(String::as_str).collect();
+        let decisions = model.decide_article(&a.embs, &texts, &probs);
+        for ((p, l), dec) in probs.iter().zip(&a.labels).zip(&decisions) {
+            let flagged = p[0] >= model.heads[0].threshold;
+            let techs = &dec.techniques;
+            m.sentence.add(flagged, l.iter().any(|&b| b));
+            for (t, &gold) in l.iter().enumerate() {
+                let pred = techs.contains(&t);
+                m.techniques[t].add(pred, gold);
+                m.micro.add(pred, gold);
+            }
+        }
+        m.sentences += probs.len();
+        m.articles += 1;
+        let s = super::article_score(model, &probs);
+        scores.push(s.score);
+        gold.push(a.gold_share());
+        conf.push(s.confidence);
+        err.push(-(s.score / 100.0 - a.gold_share()).abs());
+    }
+    m.spearman = spearman(&scores, &gold);
+    m.pearson = pearson(&scores, &gold);
+    m.share_mae = if err.is_empty() {
+        0.0
+    } else {
+        -err.iter().sum::<f64>() / err.len() as f64
+    };
+    m.confidence_spearman = spearman(&conf, &err);
+    Ok(m)
+}
+
+/// Result of k-fold cross-validation.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvResult {
+    pub folds: usize,
+    pub features: String,
+    /// Pooled held-out metrics (each article scored by the model that did not see it).
+    pub held_out: Metrics,
+    /// Pooled metrics of each fold's model on its own training articles.
+    pub train: Metrics,
+}
+
+/// k-fold cross-validation grouped by article. `progress` is called after each fold.
+pub fn cross_validate(
+    articles: &[LabelledArticle],
+    k: usize,
+    cfg: &FeatureConfig,
+    opts: &TrainOptions,
+    inner_folds: usize,
+    repetition_cosine: f32,
+    mut progress: impl FnMut(usize),
+) -> Result<CvResult, PropagandaError> {
+    let k = k.max(2);
+    let folds = fold_assignment(articles.len(), k, opts.seed);
+    let prepared = prepare(articles, cfg);
+    // Held-out predictions are pooled by evaluating each fold and summing counts.
+    let mut held = Vec::new();
+    let mut train_m = Vec::new();
+    let mut held_articles: Vec<(f64, f64, f64)> = Vec::new();
+    for f in 0..k {
+        let train: Vec<&Prepared> = prepared
+            .iter()
+            .zip(&folds)
+            .filter(|(_, &g)| g != f)
+            .map(|(a, _)| a)
+            .collect();
+        let test: Vec<&Prepared> = prepared
+            .iter()
+            .zip(&folds)
+            .filter(|(_, &g)| g == f)
+            .map(|(a, _)| a)
+            .collect();
+        let mut model = fit(&train, cfg, opts, inner_folds)?;
+        model.repetition_cosine = repetition_cosine;
+        for a in &test {
+            let probs = model.predict_features(a.x.clone(), &a.article.texts)?;
+            let s = super::article_score(&model, &probs);
+            held_articles.push((s.score, a.article.gold_share(), s.confidence));
+        }
+        held.push(evaluate(&model, &test)?);
+        train_m.push(evaluate(&model, &train)?);
+        progress(f + 1);
+    }
+    let mut held_out = pool(&held);
+    let scores: Vec<f64> = held_articles.iter().map(|h| h.0).collect();
+    let gold: Vec<f64> = held_articles.iter().map(|h| h.1).collect();
+    let conf: Vec<f64> = held_articles.iter().map(|h| h.2).collect();
+    let err: Vec<f64> = held_articles
+        .iter()
+        .map(|h| -(h.0 / 100.0 - h.1).abs())
+        .collect();
+    held_out.spearman = spearman(&scores, &gold);
+    held_out.pearson = pearson(&scores, &gold);
+    held_out.share_mae = -err.iter().sum::<f64>() / err.len().max(1) as f64;
+    held_out.confidence_spearman = spearman(&conf, &err);
+    let mut train = pool(&train_m);
+    // Article correlations on training folds: mean over folds.
+    train.spearman = train_m.iter().map(|m| m.spearman).sum::<f64>() / k as f64;
+    train.pearson = train_m.iter().map(|m| m.pearson).sum::<f64>() / k as f64;
+    train.share_mae = train_m.iter().map(|m| m.share_mae).sum::<f64>() / k as f64;
+    train.confidence_spearman =
+        train_m.iter().map(|m| m.confidence_spearman).sum::<f64>() / k as f64;
+    Ok(CvResult {
+        folds: k,
+        features: cfg.describe(),
+        held_out,
+        train,
+    })
+}
+
+fn pool(ms: &[Metrics]) -> Metrics {
+    let mut out = Metrics {
+        techniques: vec![Prf::default(); N_TECHNIQUES],
+        ..Default::default()
+    };
+    let add = |a: &mut Prf, b: &Prf| {
+        a.tp += b.tp;
+        a.fp += b.fp;
+        a.fn_ += b.fn_;
+    };
+    for m in ms {
+        out.articles += m.articles;
+        out.sentences += m.sentences;
+        add(&mut out.sentence, &m.sentence);
+        add(&mut out.micro, &m.micro);
+        for (o, t) in out.techniques.iter_mut().zip(&m.techniques) {
+            add(o, t);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn correlations_and_prf() {
+        assert!((spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 35.0]) - 1.0).abs() < 1e-12);
+        assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+        assert_eq!(spearman(&[1.0], &[2.0]), 0.0);
+        assert_eq!(pearson(&[1.0, 1.0], &[1.0, 2.0]), 0.0);
+        let mut p = Prf::default();
+        p.add(true, true);
+        p.add(true, false);
+        p.add(false, true);
+        p.add(false, false);
+        assert!((p.f1() - 0.5).abs() < 1e-12);
+        assert_eq!(Prf::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn folds_are_balanced_and_seeded() {
+        let a = fold_assignment(10, 3, 5);
+        assert_eq!(a, fold_assignment(10, 3, 5));
+        for f in 0..3 {
+            let c = a.iter().filter(|&&g| g == f).count();
+            assert!((3..=4).contains(&c));
+        }
+    }
+}

@@ -1,0 +1,569 @@
+//! Propaganda technique scoring (SemEval-2020 Task 11 techniques).
+//!
+//! Each sentence is embedded with the project's sentence encoder and scored by
+//! small learned heads (one "any technique" head and one head per technique)
+//! over its embedding, its neighbours' and the article's mean embedding, and
+//! article-level repetition signals. Probabilities are calibrated (Platt
+//! scaling on out-of-fold predictions), so the article score — the expected
+//! share of sentences that use at least one technique — can be read as a
+//! percentage. See `docs/propaganda.md`.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use veracity::propaganda::PropagandaModel;
+//! # let enc: Box<dyn veracity::embed::Encoder> = unimplemented!();
+//! let model = PropagandaModel::load_default()?;
+//! let report = model.analyze(enc.as_ref(), "Some article text.")?;
+//! println!("{:.0}% ({})", report.score, report.risk);
+//! # Ok(()) }
+//! ```
+
+pub mod data;
+pub mod features;
+pub mod fit;
+pub mod lexicon;
+pub mod techniques;
+pub mod train;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::embed::{EmbedError, Encoder};
+pub use fit::Fitted;
+pub use techniques::{Technique, N_TECHNIQUES, TECHNIQUES};
+use train::N_HEADS;
+
+/// Errors from loading, training or applying the propaganda model.
+#[derive(Debug, thiserror::Error)]
+pub enum PropagandaError {
+    #[error("embedding failed: {0}")]
+    Embed(#[from] EmbedError),
+    #[error(
+        "invalid propaganda model: {0}. Rebuild it with `veracity train propaganda --ptc DIR`."
+    )]
+    Model(String),
+    #[error("training failed: {0}")]
+    Train(String),
+    #[error("{0}")]
+    Data(String),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Format tag of the model file.
+pub const MODEL_FORMAT: &str = "veracity-propaganda-heads/1";
+
+/// The committed heads (trained by `veracity train propaganda`).
+const DEFAULT_MODEL_JSON: &str = include_str!("../../models/heads/propaganda.json");
+
+/// Risk thresholds on the article score (percent).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct RiskThresholds {
+    /// Scores at or above this are "moderate".
+    pub moderate: f64,
+    /// Scores at or above this are "high".
+    pub high: f64,
+}
+
+/// Default risk thresholds; see docs/propaganda.md for how they were read off
+/// the PTC score distribution.
+pub const RISK: RiskThresholds = RiskThresholds {
+    moderate: 15.0,
+    high: 35.0,
+};
+
+/// The model file: the fitted heads plus where they came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub format: String,
+    /// Encoder the heads were trained on (its name and dimensions).
+    pub encoder: String,
+    pub dims: usize,
+    pub fitted: Fitted,
+    /// Data hashes, split, seed, command and metrics.
+    pub provenance: serde_json::Value,
+}
+
+/// A trained propaganda model.
+#[derive(Debug, Clone)]
+pub struct PropagandaModel {
+    file: ModelFile,
+}
+
+/// One technique detected in a sentence, with its calibrated probability.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TechniqueScore {
+    pub name: String,
+    pub score: f32,
+}
+
+/// One sentence of the analysed text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SentenceReport {
+    pub index: usize,
+    /// UTF-8 byte offsets into the input text.
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    /// Techniques detected in this sentence (empty when none), strongest first.
+    pub techniques: Vec<TechniqueScore>,
+    /// Calibrated probability that the sentence uses any technique (not serialised).
+    #[serde(skip)]
+    pub propaganda: f32,
+    /// Whether the sentence counts as propaganda (not serialised).
+    #[serde(skip)]
+    pub flagged: bool,
+    /// Calibrated probability of every technique, in [`TECHNIQUES`] order
+    /// (not serialised; for highlighting).
+    #[serde(skip)]
+    pub all_scores: Vec<f32>,
+}
+
+/// Per-technique breakdown over the article.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TechniqueSummary {
+    pub name: String,
+    /// Number of sentences carrying the technique.
+    pub count: usize,
+    /// Share of the article's sentences carrying it (0–1).
+    pub share: f64,
+    /// Indices of those sentences (into `sentences`).
+    pub sentences: Vec<usize>,
+}
+
+/// The result of [`PropagandaModel::analyze`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PropagandaReport {
+    /// Propaganda score 0–100: the expected percentage of sentences that use at
+    /// least one technique (calibrated probabilities, averaged).
+    pub score: f64,
+    /// 0–1; lower for short texts and for sentences near the decision threshold.
+    pub confidence: f64,
+    /// "low", "moderate" or "high".
+    pub risk: String,
+    /// One-line reading plus the main techniques.
+    pub summary: String,
+    /// Techniques found, most frequent first.
+    pub techniques: Vec<TechniqueSummary>,
+    pub sentences: Vec<SentenceReport>,
+}
+
+/// Article-level score and confidence from per-sentence probabilities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ArticleScore {
+    pub score: f64,
+    pub confidence: f64,
+}
+
+/// Score = 100 × mean calibrated P(sentence uses a technique). Confidence =
+/// n/(n+4) (few sentences, little evidence) × (0.5 + 0.5 × mean decisiveness),
+/// where a sentence's decisiveness is how far its probability lies from the
+/// decision threshold, scaled to [0, 1].
+pub fn article_score(model: &Fitted, probs: &[[f32; N_HEADS]]) -> ArticleScore {
+    let n = probs.len();
+    if n == 0 {
+        return ArticleScore {
+            score: 0.0,
+            confidence: 0.0,
+        };
+    }
+    let t = model.heads[0].threshold as f64;
+    let mean = probs.iter().map(|p| p[0] as f64).sum::<f64>() / n as f64;
+    let decisive = probs
+        .iter()
+        .map(|p| {
+            let p = p[0] as f64;
+            if p >= t {
+                (p - t) / (1.0 - t).max(1e-6)
+            } else {
+                (t - p) / t.max(1e-6)
+            }
+        })
+        .sum::<f64>()
+        / n as f64;
+    let size = n as f64 / (n as f64 + 4.0);
+    ArticleScore {
+        score: 100.0 * mean,
+        confidence: size * (0.5 + 0.5 * decisive.clamp(0.0, 1.0)),
+    }
+}
+
+/// Risk label for a score.
+pub fn risk_label(score: f64) -> &'static str {
+    if score >= RISK.high {
+        "high"
+    } else if score >= RISK.moderate {
+        "moderate"
+    } else {
+        "low"
+    }
+}
+
+/// One-line reading of a risk label.
+pub fn risk_reading(risk: &str) -> &'static str {
+    match risk {
+        "high" => "High risk: heavy use of propaganda techniques.",
+        "moderate" => "Moderate risk: some use of propaganda techniques.",
+        _ => "Low risk: minimal use of propaganda techniques.",
+    }
+}
+
+impl PropagandaModel {
+    /// The committed model (`models/heads/propaganda.json`, compiled in).
+    pub fn load_default() -> Result<Self, PropagandaError> {
+        Self::from_json(DEFAULT_MODEL_JSON)
+    }
+
+    /// Load a model file written by `veracity train propaganda`.
+    pub fn load(path: &Path) -> Result<Self, PropagandaError> {
+        let s = std::fs::read_to_string(path).map_err(|e| PropagandaError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        Self::from_json(&s).map_err(|e| match e {
+            PropagandaError::Model(m) => PropagandaError::Model(format!("{}: {m}", path.display())),
+            e => e,
+        })
+    }
+
+    /// Parse a model from its JSON text.
+    pub fn from_json(s: &str) -> Result<Self, PropagandaError> {
+        let file: ModelFile = serde_json::from_str(s)
+            .map_err(|e| PropagandaError::Model(format!("line {}: {e}", e.line())))?;
+        Self::new(file)
+    }
+
+    /// Wrap a model file, checking its shape.
+    pub fn new(file: ModelFile) -> Result<Self, PropagandaError> {
+        if file.format != MODEL_FORMAT {
+            return Err(PropagandaError::Model(format!(
+                "format '{}' is not '{MODEL_FORMAT}'",
+                file.format
+            )));
+        }
+        let f = &file.fitted;
+        let d = f.features.model_len(file.dims);
+        let ok = f.heads.len() == N_HEADS
+            && !f.members.is_empty()
+            && f.members.iter().all(|m| {
+                let net = &m.net;
+                m.standardizer.mean.len() == d
+                    && m.standardizer.std.len() == d
+                    && net.input == d
+                    && if net.hidden == 0 {
+                        net.w1.len() == N_HEADS * d && net.b1.len() == N_HEADS
+                    } else {
+                        net.w1.len() == net.hidden * d
+                            && net.b1.len() == net.hidden
+                            && net.w2.len() == N_HEADS * net.hidden
+                            && net.b2.len() == N_HEADS
+                    }
+            });
+        let ds = features::stack_len(N_HEADS);
+        let ok2 = match (&f.stage2, f.features.stack) {
+            (None, false) => true,
+            (Some(s2), true) => {
+                s2.standardizer.mean.len() == ds
+                    && s2.standardizer.std.len() == ds
+                    && s2.net.input == ds
+                    && s2.net.hidden == 0
+                    && s2.net.w1.len() == N_HEADS * ds
+                    && s2.net.b1.len() == N_HEADS
+            }
+            _ => false,
+        };
+        let ok3 = f.lexicon.is_some() == f.features.lexicon;
+        if !ok || !ok2 || !ok3 {
+            return Err(PropagandaError::Model(
+                "weight shapes do not match the feature configuration".into(),
+            ));
+        }
+        Ok(PropagandaModel { file })
+    }
+
+    /// The model file (heads, thresholds, provenance).
+    pub fn file(&self) -> &ModelFile {
+        &self.file
+    }
+
+    /// The fitted heads.
+    pub fn fitted(&self) -> &Fitted {
+        &self.file.fitted
+    }
+
+    /// Analyse a text: split it into sentences, score each, and summarise.
+    pub fn analyze(
+        &self,
+        enc: &dyn Encoder,
+        text: &str,
+    ) -> Result<PropagandaReport, PropagandaError> {
+        let sents = crate::text::split_sentences(text);
+        let spans: Vec<(usize, usize)> = sents.iter().map(|s| (s.start, s.end)).collect();
+        self.analyze_spans(enc, text, &spans)
+    }
+
+    /// Analyse a text whose sentences are given as byte ranges into `text`
+    /// (e.g. one sentence per line). Ranges that are empty after trimming are
+    /// dropped; invalid ranges are an error.
+    pub fn analyze_spans(
+        &self,
+        enc: &dyn Encoder,
+        text: &str,
+        spans: &[(usize, usize)],
+    ) -> Result<PropagandaReport, PropagandaError> {
+        if enc.dims() != self.file.dims {
+            return Err(PropagandaError::Model(format!(
+                "the heads were trained on '{}' ({} dimensions) but the encoder is '{}' ({} dimensions); use --model {}",
+                self.file.encoder,
+                self.file.dims,
+                enc.name(),
+                enc.dims(),
+                self.file.encoder
+            )));
+        }
+        let mut sents: Vec<(usize, usize, &str)> = Vec::new();
+        for &(s, e) in spans {
+            let Some(t) = text.get(s..e) else {
+                return Err(PropagandaError::Data(format!(
+                    "sentence range {s}..{e} is not on character boundaries of the {}-byte text",
+                    text.len()
+                )));
+            };
+            let lead = t.len() - t.trim_start().len();
+            let tt = t.trim();
+            if !tt.is_empty() {
+                sents.push((s + lead, s + lead + tt.len(), tt));
+            }
+        }
+        let texts: Vec<&str> = sents.iter().map(|s| s.2).collect();
+        let embs = if texts.is_empty() {
+            Vec::new()
+        } else {
+            enc.embed(&texts)?
+        };
+        let fitted = &self.file.fitted;
+        let probs = fitted.predict(&embs, &texts)?;
+        let ArticleScore { score, confidence } = article_score(fitted, &probs);
+        let mut sentences = Vec::with_capacity(sents.len());
+        let mut per_tech: Vec<Vec<usize>> = vec![Vec::new(); N_TECHNIQUES];
+        let decisions = fitted.decide_article(&embs, &texts, &probs);
+        for (i, (((s, e, t), p), dec)) in sents.iter().zip(&probs).zip(decisions).enumerate() {
+            let techs = &dec.techniques;
+            let mut ts: Vec<TechniqueScore> = techs
+                .iter()
+                .map(|&k| TechniqueScore {
+                    name: TECHNIQUES[k].name.to_string(),
+                    score: dec.scores[k],
+                })
+                .collect();
+            ts.sort_by(|a, b| b.score.total_cmp(&a.score));
+            for &k in techs {
+                per_tech[k].push(i);
+            }
+            sentences.push(SentenceReport {
+                index: i,
+                start: *s,
+                end: *e,
+                text: t.to_string(),
+                techniques: ts,
+                propaganda: p[0],
+                flagged: dec.flagged,
+                all_scores: dec.scores.to_vec(),
+            });
+        }
+        let n = sentences.len();
+        let mut techniques: Vec<TechniqueSummary> = per_tech
+            .into_iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| TechniqueSummary {
+                name: TECHNIQUES[k].name.to_string(),
+                count: v.len(),
+                share: v.len() as f64 / n as f64,
+                sentences: v,
+            })
+            .collect();
+        techniques.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        let risk = risk_label(score).to_string();
+        let summary = summarize(&risk, score, n, &sentences, &techniques);
+        Ok(PropagandaReport {
+            score,
+            confidence,
+            risk,
+            summary,
+            techniques,
+            sentences,
+        })
+    }
+}
+
+fn summarize(
+    risk: &str,
+    score: f64,
+    n: usize,
+    sentences: &[SentenceReport],
+    techniques: &[TechniqueSummary],
+) -> String {
+    if n == 0 {
+        return "Nothing to score: the text has no sentences.".to_string();
+    }
+    let flagged = sentences
+        .iter()
+        .filter(|s| !s.techniques.is_empty())
+        .count();
+    let mut s = format!(
+        "{} Score {score:.0}%: {flagged} of {n} sentence{} use{} a propaganda technique",
+        risk_reading(risk),
+        if n == 1 { "" } else { "s" },
+        if flagged == 1 { "s" } else { "" },
+    );
+    if techniques.is_empty() {
+        s.push('.');
+    } else {
+        let top: Vec<String> = techniques
+            .iter()
+            .take(3)
+            .map(|t| format!("{} ({})", t.name, t.count))
+            .collect();
+        s.push_str(&format!(
+            "; {} distinct technique{}, mainly {}.",
+            techniques.len(),
+            if techniques.len() == 1 { "" } else { "s" },
+            top.join(", ")
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit::{fit, prepare, LabelledArticle};
+    use super::train::TrainOptions;
+    use super::*;
+    use crate::embed::EmbedError;
+
+    /// Deterministic test encoder: letter frequencies plus a '!' dimension.
+    struct Letters;
+    impl Encoder for Letters {
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let mut v = [0.0f32; 27];
+                    for c in t.chars() {
+                        if c.is_ascii_alphabetic() {
+                            v[(c.to_ascii_lowercase() as u8 - b'a') as usize] += 1.0;
+                        } else if c == '!' {
+                            v[26] += 8.0;
+                        }
+                    }
+                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+                    v.iter().map(|x| x / n).collect()
+                })
+                .collect())
+        }
+        fn dims(&self) -> usize {
+            27
+        }
+        fn max_len(&self) -> usize {
+            512
+        }
+        fn name(&self) -> &str {
+            "test/letters"
+        }
+    }
+
+    fn toy_model() -> PropagandaModel {
+        // Sentences with '!' carry Loaded Language (technique 0), others none.
+        let mut arts = Vec::new();
+        for a in 0..12 {
+            let texts: Vec<String> = (0..8)
+                .map(|i| {
+                    if (i + a) % 3 == 0 {
+                        format!("what a disgrace number {i}!")
+                    } else {
+                        format!("the meeting number {i} was held.")
+                    }
+                })
+                .collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let mut labels = vec![[false; N_TECHNIQUES]; texts.len()];
+            for (l, t) in labels.iter_mut().zip(&texts) {
+                l[0] = t.ends_with('!');
+            }
+            arts.push(LabelledArticle {
+                id: a.to_string(),
+                embs: Letters.embed(&refs).unwrap(),
+                texts,
+                labels,
+            });
+        }
+        let cfg = features::FeatureConfig::BASELINE;
+        let prepared = prepare(&arts, &cfg);
+        let refs: Vec<_> = prepared.iter().collect();
+        let opts = TrainOptions {
+            epochs: 40,
+            lr: 0.02,
+            ..Default::default()
+        };
+        let fitted = fit(&refs, &cfg, &opts, 2).unwrap();
+        PropagandaModel::new(ModelFile {
+            format: MODEL_FORMAT.into(),
+            encoder: "test/letters".into(),
+            dims: 27,
+            fitted,
+            provenance: serde_json::json!({}),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn analyze_spans_reports_offsets_techniques_and_empty_text() {
+        let m = toy_model();
+        let text = "The meeting number 1 was held.\nWhat a disgrace number 2!\n\n  \n";
+        let r = m
+            .analyze_spans(&Letters, text, &[(0, 30), (31, 56), (57, 61)])
+            .unwrap();
+        assert_eq!(r.sentences.len(), 2);
+        assert_eq!(
+            &text[r.sentences[1].start..r.sentences[1].end],
+            r.sentences[1].text
+        );
+        assert!(r.sentences[0].techniques.is_empty());
+        assert_eq!(r.sentences[1].techniques[0].name, "Loaded Language");
+        assert_eq!(r.sentences[1].all_scores.len(), N_TECHNIQUES);
+        assert_eq!(r.techniques[0].sentences, vec![1]);
+        assert!(r.score > 0.0 && r.score < 100.0);
+        assert!(r.confidence > 0.0 && r.confidence < 1.0);
+
+        let e = m.analyze_spans(&Letters, "", &[]).unwrap();
+        assert_eq!((e.score, e.confidence), (0.0, 0.0));
+        assert_eq!(e.risk, "low");
+        assert!(e.summary.contains("Nothing to score"));
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json.as_object().unwrap().len(), 6);
+
+        assert!(m.analyze_spans(&Letters, "é", &[(0, 1)]).is_err());
+    }
+
+    #[test]
+    fn risk_labels_follow_thresholds() {
+        assert_eq!(risk_label(0.0), "low");
+        assert_eq!(risk_label(RISK.moderate), "moderate");
+        assert_eq!(risk_label(RISK.high), "high");
+        assert!(risk_reading("low").starts_with("Low risk"));
+    }
+
+    #[test]
+    fn bad_model_files_are_rejected() {
+        assert!(PropagandaModel::from_json("{}").is_err());
+        let mut f = toy_model().file().clone();
+        f.fitted.members[0].net.w1.pop();
+        assert!(PropagandaModel::new(f).is_err());
+    }
+}
