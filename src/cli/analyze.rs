@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use veracity::claims::CheckWorthiness;
 use veracity::corpus::{DocKind, Document, Index, Retriever};
 use veracity::embed::CachedEncoder;
+use veracity::propaganda::PropagandaModel;
 use veracity::report::{self, ArticleReport, ClaimReport, Report};
 use veracity::text::{read_article, split_sentences, Article};
 use veracity::verdict::check::Checker;
@@ -95,6 +96,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let enc = CachedEncoder::new(inner.as_ref());
     let cw = CheckWorthiness::load_default().context("loading the check-worthiness model")?;
     let threshold = a.min_checkworthiness.unwrap_or_else(|| cw.threshold());
+    let prop_model = PropagandaModel::load_default().context("loading the propaganda model")?;
 
     let have_evidence = !a.evidence.indexes.is_empty() || !a.evidence.corpora.is_empty();
     if !have_evidence && articles.len() < 2 {
@@ -175,12 +177,17 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             pb.inc(1);
         }
         pb.finish_and_clear();
-        // The propaganda block stays absent until a propaganda model is built in.
+        let prop = prop_model
+            .analyze(&enc, &art.text)
+            .with_context(|| format!("scoring propaganda techniques in {name}"))?;
+        // The report keeps its own copy of the block's schema (docs/report-schema.md).
+        let block: report::Propaganda = serde_json::from_value(serde_json::to_value(&prop)?)
+            .context("converting the propaganda block")?;
         reports.push(ArticleReport::new(
             name.clone(),
             art.title.clone(),
             sentences.len(),
-            None,
+            Some(block),
             claims,
         ));
     }

@@ -45,7 +45,7 @@ pub struct ArticleReport {
     pub title: Option<String>,
     /// Sentences found in the article text.
     pub sentences: usize,
-    /// The propaganda block; absent when no propaganda model is available.
+    /// The propaganda block (`veracity propaganda --json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub propaganda: Option<Propaganda>,
     /// Check-worthy claims extracted (= `claims.len()`).
@@ -92,8 +92,9 @@ pub struct TechniqueSummary {
     pub name: String,
     pub count: usize,
     pub share: f32,
+    /// Indices of the sentences carrying it (into `Propaganda::sentences`).
     #[serde(default)]
-    pub sentences: Vec<serde_json::Value>,
+    pub sentences: Vec<usize>,
 }
 
 /// A sentence with the techniques detected in it.
