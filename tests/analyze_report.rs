@@ -43,7 +43,13 @@ fn demo_json_shows_several_verdicts_with_offsets() {
     assert_eq!(j["schema_version"], 1);
     assert!(j["disclaimer"].as_str().unwrap().contains("starting point"));
     let a = &j["articles"][0];
-    assert!(a.get("propaganda").is_none() || a["propaganda"]["score"].is_number());
+    let p = &a["propaganda"];
+    assert!(p["score"].is_number() && p["risk"].is_string(), "{p}");
+    assert!(p["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| !s["techniques"].as_array().unwrap().is_empty()));
     let claims = a["claims"].as_array().unwrap();
     assert_eq!(
         a["claims_extracted"].as_u64().unwrap() as usize,
@@ -101,6 +107,8 @@ fn demo_markdown_and_html() {
         assert!(!html.contains(bad), "{bad}");
     }
     assert!(html.contains("name=\"viewport\""));
+    // The loaded sentence of the demo is highlighted in the article text.
+    assert!(html.contains("<mark title="));
 }
 
 #[test]

@@ -590,7 +590,11 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
     let mut by_check: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
     for c in d.cases.iter().filter(|c| !c.heldout) {
         let v = assess(&c.claim, &c.passages, &c.conflicts, &used);
-        if let Some(e) = v.evidence.iter().find(|e| e.stance == veracity::verdict::Stance::Refutes) {
+        if let Some(e) = v
+            .evidence
+            .iter()
+            .find(|e| e.stance == veracity::verdict::Stance::Refutes)
+        {
             let why = e.conflict.as_deref().unwrap_or("");
             let check = if why.starts_with("it gives") {
                 "number"
@@ -604,7 +608,9 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
             by_check.entry(check).or_default()[gold_row(c.gold)] += 1;
         }
     }
-    println!("\nclaims with a refuting passage, by the check that found it (tuning part; gold S/R/N/D):");
+    println!(
+        "\nclaims with a refuting passage, by the check that found it (tuning part; gold S/R/N/D):"
+    );
     for (k, r) in &by_check {
         println!(
             "  {k:<10} {:>4} claims: SUPPORTS {}, REFUTES {}, NOT_ENOUGH_INFO {}, DISPUTED {}",
