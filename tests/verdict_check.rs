@@ -178,3 +178,29 @@ fn no_evidence_source_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--index"));
 }
+
+#[test]
+fn check_against_built_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    veracity()
+        .args(["index", "add", "--index"])
+        .arg(&idx)
+        .args(["--kind", "news"])
+        .arg(fixture("corpus.jsonl"))
+        .assert()
+        .success();
+    let out = veracity()
+        .args(["check", "--index"])
+        .arg(&idx)
+        .arg("The Kessel Observatory was founded in 1935.")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "contradicted", "{v:#}");
+}
