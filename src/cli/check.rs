@@ -22,8 +22,9 @@ pub struct EvidenceArgs {
     /// Index folder to search (built with `veracity index add`); repeat for several.
     #[arg(long = "index", value_name = "DIR")]
     pub indexes: Vec<PathBuf>,
-    /// Evidence documents (JSONL: id, title, text, url, source, published, kind) indexed
-    /// on the fly into a temporary index; repeat for several. No `veracity index add` needed.
+    /// Evidence documents indexed on the fly into a temporary index (JSONL with id, title,
+    /// text, url, source, published, kind; also CSV or a folder, as `index add` reads them);
+    /// repeat for several. No `veracity index add` needed.
     #[arg(long = "corpus", value_name = "FILE")]
     pub corpora: Vec<PathBuf>,
     /// Threshold overrides (TOML; keys and defaults as in config/verdict.toml).
@@ -79,8 +80,8 @@ pub fn open_evidence<'a>(
             ..IngestOptions::default()
         };
         for p in &a.corpora {
-            if !p.is_file() {
-                bail!("--corpus {}: no such file", p.display());
+            if !p.exists() {
+                bail!("--corpus {}: no such file or folder", p.display());
             }
             ingest::ingest_path(p, &opts, &mut sink)
                 .with_context(|| format!("reading corpus {}", p.display()))?;

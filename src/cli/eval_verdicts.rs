@@ -57,9 +57,23 @@ pub struct EvalVerdictsArgs {
     /// best setting on both parts (the held-out part is never used to choose).
     #[arg(long)]
     pub tune: bool,
+    /// Evidence retrieval: `exact` = brute-force cosine over the corpus
+    /// sentences; `hybrid` = the production path (a temporary corpus index,
+    /// BM25 + cosine hybrid search of passages, then their sentences).
+    #[arg(long, value_enum, default_value_t = RetrieverKind::Exact)]
+    pub retriever: RetrieverKind,
     /// Persistent embedding cache file, so that re-runs do not embed again.
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
+}
+
+/// How evidence is retrieved in the evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RetrieverKind {
+    /// Exact cosine nearest neighbours over all corpus sentences.
+    Exact,
+    /// The corpus module's temporary index and hybrid searcher, as `check` uses.
+    Hybrid,
 }
 
 /// Which SciFact abstracts make the evidence corpus.
@@ -143,7 +157,7 @@ pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
     let k = cfg.retrieval.top_k.max(20);
     let mut sets = Vec::new();
     if let Some(p) = &a.climate_fever {
-        sets.push(load_climate_fever(p, enc.as_ref(), k, a.heldout, &cfg)?);
+        sets.push(load_climate_fever(p, enc.as_ref(), k, a, &cfg)?);
     }
     if let (Some(c), Some(q)) = (&a.scifact_corpus, &a.scifact_claims) {
         sets.push(load_scifact(
@@ -152,7 +166,7 @@ pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
             a.scifact_pool,
             enc.as_ref(),
             k,
-            a.heldout,
+            a,
             &cfg,
         )?);
     }
@@ -185,6 +199,77 @@ fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<(Vec<
         }
     }
     Ok((out, skipped))
+}
+
+/// Retrieve evidence for every claim with the chosen retriever.
+fn evidence(
+    enc: &dyn Encoder,
+    passages: Vec<Passage>,
+    claims: Vec<(String, String, Gold)>,
+    k: usize,
+    a: &EvalVerdictsArgs,
+    cfg: &VerdictConfig,
+) -> anyhow::Result<Vec<Case>> {
+    match a.retriever {
+        RetrieverKind::Exact => {
+            let idx = embed_corpus(enc, passages)?;
+            retrieve(enc, &idx, claims, k, a.heldout, cfg)
+        }
+        RetrieverKind::Hybrid => retrieve_hybrid(enc, passages, claims, a.heldout, cfg),
+    }
+}
+
+/// The production path: the passages' documents (sentences joined in order)
+/// in a temporary corpus index, hybrid search, then sentence-level evidence.
+fn retrieve_hybrid(
+    enc: &dyn Encoder,
+    passages: Vec<Passage>,
+    claims: Vec<(String, String, Gold)>,
+    heldout: f64,
+    cfg: &VerdictConfig,
+) -> anyhow::Result<Vec<Case>> {
+    use veracity::corpus::{DocKind, Document, HybridSearcher, Index, Retriever};
+    let mut docs: Vec<Document> = Vec::new();
+    for p in passages {
+        match docs.last_mut() {
+            Some(d) if d.id == p.doc_id => {
+                d.text.push(' ');
+                d.text.push_str(&p.text);
+            }
+            _ => docs.push(Document {
+                id: p.doc_id,
+                title: p.title,
+                text: p.text,
+                url: p.url,
+                source: p.source,
+                published: None,
+                kind: DocKind::Reference,
+            }),
+        }
+    }
+    let index = Index::temporary(&docs, Some(enc)).context("indexing the evaluation corpus")?;
+    let searcher = HybridSearcher::new(vec![index], Some(enc));
+    let checker = veracity::verdict::check::Checker::new(enc, cfg.clone());
+    let pb = super::progress::bar(claims.len() as u64, "retrieving", "claims");
+    let mut cases = Vec::with_capacity(claims.len());
+    for (id, claim, gold) in claims {
+        let hits = searcher.search(&claim, cfg.retrieval.top_k)?;
+        let passages = checker.sentences(&claim, &hits)?;
+        let conflicts = passages
+            .iter()
+            .map(|p| Conflicts::find(&claim, &p.text, cfg.stance.number_tolerance))
+            .collect();
+        cases.push(Case {
+            heldout: is_heldout(&id, heldout),
+            claim,
+            gold,
+            passages,
+            conflicts,
+        });
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    Ok(cases)
 }
 
 fn embed_corpus(enc: &dyn Encoder, passages: Vec<Passage>) -> anyhow::Result<MemoryIndex> {
@@ -249,7 +334,7 @@ fn load_climate_fever(
     path: &Path,
     enc: &dyn Encoder,
     k: usize,
-    heldout: f64,
+    a: &EvalVerdictsArgs,
     cfg: &VerdictConfig,
 ) -> anyhow::Result<Dataset> {
     let (rows, mut skipped) = read_jsonl::<CfClaim>(path)?;
@@ -289,8 +374,7 @@ fn load_climate_fever(
         claims.push((r.claim_id, r.claim, gold));
     }
     let corpus_size = pool.len();
-    let idx = embed_corpus(enc, pool.into_values().collect())?;
-    let cases = retrieve(enc, &idx, claims, k, heldout, cfg)?;
+    let cases = evidence(enc, pool.into_values().collect(), claims, k, a, cfg)?;
     Ok(Dataset {
         name: format!("Climate-FEVER ({})", path.display()),
         corpus_size,
@@ -335,7 +419,7 @@ fn load_scifact(
     pool: Pool,
     enc: &dyn Encoder,
     k: usize,
-    heldout: f64,
+    a: &EvalVerdictsArgs,
     cfg: &VerdictConfig,
 ) -> anyhow::Result<Dataset> {
     let (docs, s1) = read_jsonl::<SfDoc>(corpus)?;
@@ -393,8 +477,7 @@ fn load_scifact(
             (id_string(&r.id), r.claim, gold)
         })
         .collect();
-    let idx = embed_corpus(enc, passages)?;
-    let cases = retrieve(enc, &idx, claims, k, heldout, cfg)?;
+    let cases = evidence(enc, passages, claims, k, a, cfg)?;
     Ok(Dataset {
         name: format!(
             "SciFact ({} against {})",
