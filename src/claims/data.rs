@@ -111,7 +111,17 @@ pub fn load(path: &Path) -> Result<Dataset, ClaimsError> {
         path: path.to_path_buf(),
         error: e,
     })?;
-    let text = String::from_utf8_lossy(&bytes);
+    // Binary input is an error; stray invalid bytes are replaced with a warning.
+    let text = crate::text::decode_text(&bytes, path).map_err(|e| ClaimsError::Data {
+        path: path.to_path_buf(),
+        line: 1,
+        reason: match e {
+            crate::text::TextError::Binary { reason, .. } => {
+                format!("{reason}; expected a UTF-8 CSV or TSV file")
+            }
+            other => other.to_string(),
+        },
+    })?;
     let tsv = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
@@ -286,6 +296,11 @@ mod tests {
         let d = load(&tw).unwrap();
         assert_eq!(d.rows[0].text, "A \"tweet\"");
         assert_eq!(d.rows[0].group, "covid");
+
+        let bin = dir.path().join("bin.csv");
+        std::fs::write(&bin, b"text,label\n\x00\x01,1\n").unwrap();
+        let e = load(&bin).unwrap_err().to_string();
+        assert!(e.contains("bin.csv") && e.contains("binary"), "{e}");
 
         let no = dir.path().join("no.csv");
         std::fs::write(&no, "a,b\n1,2\n").unwrap();

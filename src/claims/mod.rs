@@ -65,8 +65,92 @@ pub enum ClaimsError {
 pub struct Layer {
     pub inputs: usize,
     pub outputs: usize,
+    /// Stored as base64 of little-endian IEEE half floats (a plain JSON array
+    /// of numbers is also accepted when reading).
+    #[serde(with = "half_b64")]
     pub weights: Vec<f32>,
     pub bias: Vec<f32>,
+}
+
+/// Serde for weight vectors: base64 of little-endian f16 (half the size of
+/// f32, a sixth of decimal JSON), so the committed head stays small.
+pub mod half_b64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for c in bytes.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+                if i <= c.len() {
+                    out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    pub fn decode(s: &str) -> Result<Vec<u8>, String> {
+        let mut out = Vec::with_capacity(s.len() / 4 * 3);
+        let mut acc = 0u32;
+        let mut bits = 0;
+        for (i, c) in s.bytes().filter(|&c| c != b'=').enumerate() {
+            let v = ALPHABET
+                .iter()
+                .position(|&a| a == c)
+                .ok_or_else(|| format!("invalid base64 character at {i}"))?;
+            acc = (acc << 6) | v as u32;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+                acc &= (1 << bits) - 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Round a value to what f16 storage keeps.
+    pub fn quantise(x: f32) -> f32 {
+        half::f16::from_f32(x).to_f32()
+    }
+
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = v
+            .iter()
+            .flat_map(|&x| half::f16::from_f32(x).to_le_bytes())
+            .collect();
+        s.serialize_str(&encode(&bytes))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Packed(String),
+        Plain(Vec<f32>),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Plain(v) => Ok(v),
+            Repr::Packed(s) => {
+                let bytes = decode(&s).map_err(serde::de::Error::custom)?;
+                if bytes.len() % 2 != 0 {
+                    return Err(serde::de::Error::custom("odd byte count for f16 weights"));
+                }
+                Ok(bytes
+                    .chunks(2)
+                    .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                    .collect())
+            }
+        }
+    }
 }
 
 /// A learned check-worthiness head as stored on disk (JSON).
@@ -396,6 +480,28 @@ mod tests {
             .unwrap();
         assert!(s[0] > s[1], "{s:?}");
         assert!(s.iter().all(|v| (0.0..=1.0).contains(v)));
+    }
+
+    #[test]
+    fn packed_weights_round_trip() {
+        for n in 0..7u8 {
+            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(97)).collect();
+            assert_eq!(half_b64::decode(&half_b64::encode(&bytes)).unwrap(), bytes);
+        }
+        assert_eq!(half_b64::encode(b"Man"), "TWFu");
+        let l = Layer {
+            inputs: 3,
+            outputs: 1,
+            weights: vec![0.5, -1.25, half_b64::quantise(0.1)],
+            bias: vec![0.3],
+        };
+        let json = serde_json::to_string(&l).unwrap();
+        assert!(json.contains("\"weights\":\""), "{json}");
+        assert_eq!(serde_json::from_str::<Layer>(&json).unwrap(), l);
+        let plain: Layer =
+            serde_json::from_str(r#"{"inputs":1,"outputs":1,"weights":[0.25],"bias":[0.0]}"#)
+                .unwrap();
+        assert_eq!(plain.weights, [0.25]);
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Default for TrainOptions {
             lr: 1e-3,
             weight_decay: 1e-2,
             dropout: 0.0,
-            ensemble: 1,
+            ensemble: 3,
             seed: 42,
         }
     }
@@ -387,11 +387,14 @@ fn fit_member(
     Ok((best.2, epochs_run, best.1, best.0))
 }
 
-/// Round weights to 6 significant digits so the JSON stays small.
+/// Round the head to what its file keeps (weights in f16, the rest to 6
+/// significant digits), so that metrics measured after this hold for the file.
 pub fn compact(head: &mut Head) {
     let r = |x: &mut f32| *x = format!("{:.5e}", *x).parse().unwrap_or(*x);
     for l in &mut head.layers {
-        l.weights.iter_mut().for_each(r);
+        l.weights
+            .iter_mut()
+            .for_each(|w| *w = super::half_b64::quantise(*w));
         l.bias.iter_mut().for_each(r);
     }
     head.mean.iter_mut().for_each(r);

@@ -79,7 +79,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.0)]
     pub dropout: f64,
     /// Train this many members (seeds seed, seed+1, ...) and average their logits.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 3)]
     pub ensemble: usize,
     /// Embedding cache file (created when absent), so that re-runs do not re-embed.
     #[arg(long, value_name = "FILE")]

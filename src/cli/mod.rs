@@ -11,6 +11,7 @@ mod index;
 mod models;
 mod progress;
 mod propaganda;
+mod retrieval;
 mod search;
 mod train;
 

@@ -535,12 +535,22 @@ impl Index {
                 kinds.insert(k, n);
             }
         }
-        let mut origins = 0u64;
-        for o in terms_of(self.f.origin)? {
-            if count_docs_with(self.f.origin, &o)? > 0 {
-                origins += 1;
+        // Distinct origin terms; with deleted records (replaced documents) some
+        // terms may belong only to deleted records, so verify them when there
+        // are not too many to query one by one.
+        let origin_terms = terms_of(self.f.origin)?;
+        let has_deletes = s.segment_readers().iter().any(|r| r.num_deleted_docs() > 0);
+        let origins = if has_deletes && origin_terms.len() <= 200_000 {
+            let mut n = 0u64;
+            for o in &origin_terms {
+                if count_docs_with(self.f.origin, o)? > 0 {
+                    n += 1;
+                }
             }
-        }
+            n
+        } else {
+            origin_terms.len() as u64
+        };
         Ok(IndexStats {
             documents: self.num_documents()?,
             passages: self.num_passages()?,

@@ -198,3 +198,40 @@ fn without_stored_vectors_the_best_bm25_candidates_are_embedded_on_the_fly() {
     assert_eq!(hits.len(), 3);
     assert!(hits.iter().all(|h| h.cosine > 0.0 && h.bm25 > 0.0));
 }
+
+#[test]
+fn an_interrupted_run_keeps_its_commits_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs: Vec<Document> = (0..5)
+        .map(|i| {
+            doc(
+                &format!("d{i}"),
+                &format!("Doc {i}"),
+                &format!("Story number {i} about the harbour. It has {i} ships."),
+            )
+        })
+        .collect();
+    {
+        let mut index = Index::create(dir.path(), Default::default()).unwrap();
+        let mut w = index
+            .writer(
+                WriterOptions {
+                    batch_docs: 2,
+                    ..WriterOptions::default()
+                },
+                None,
+            )
+            .unwrap();
+        for d in &docs {
+            w.add(d).unwrap();
+        }
+        // dropped without finish(): the fifth document was never committed
+    }
+    let mut index = Index::open(dir.path()).unwrap();
+    assert_eq!(index.num_documents().unwrap(), 4);
+    let mut w = index.writer(WriterOptions::default(), None).unwrap();
+    let replaced = docs.iter().filter(|d| w.add(d).unwrap().replaced).count();
+    w.finish().unwrap();
+    assert_eq!(replaced, 4);
+    assert_eq!(index.num_documents().unwrap(), 5);
+}

@@ -692,6 +692,20 @@ mod tests {
     }
 
     #[test]
+    fn times_parentheses_and_hyphenated_acronyms() {
+        assert_eq!(
+            texts("He arrived at 5 p.m. The meeting began. (He declined to comment.) U.S.-based firms said \"we will win\". Done."),
+            [
+                "He arrived at 5 p.m.",
+                "The meeting began.",
+                "(He declined to comment.)",
+                "U.S.-based firms said \"we will win\".",
+                "Done."
+            ]
+        );
+    }
+
+    #[test]
     fn lines() {
         let t = "first line\n\n  second  \r\nthird";
         let ls = split_lines(t);
