@@ -1,6 +1,6 @@
 //! `veracity eval ...`: one subcommand per evaluated component, each printing
 //! its metric on labelled data. Each area keeps its arguments and
-//! implementation in its own file (e.g. `claims.rs`).
+//! implementation in its own file (e.g. `claims.rs`, `retrieval.rs`).
 
 use std::process::ExitCode;
 

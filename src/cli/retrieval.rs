@@ -130,7 +130,8 @@ fn doc_ranking(hits: &[veracity::corpus::Hit]) -> Vec<String> {
     hits.iter().map(|h| h.doc_id.clone()).collect()
 }
 
-/// Give the `n` best BM25 candidates a cosine score (the rest keep none).
+/// Give `n` of the best BM25 candidates a cosine score (the best passage of
+/// each of the top documents first, as `search` does); the rest keep none.
 fn rerank_top(
     cands: &mut [Candidate],
     n: usize,
@@ -138,17 +139,16 @@ fn rerank_top(
     enc: &dyn veracity::embed::Encoder,
 ) -> anyhow::Result<()> {
     cands.sort_by(|a, b| b.bm25.unwrap_or(0.0).total_cmp(&a.bm25.unwrap_or(0.0)));
-    let n = n.min(cands.len());
+    let ids: Vec<&str> = cands.iter().map(|c| c.passage.doc_id.as_str()).collect();
+    let chosen = veracity::corpus::search::spread_over_documents(&ids, n);
     let mut texts = vec![query.to_string()];
-    texts.extend(
-        cands[..n]
-            .iter()
-            .map(|c| veracity::corpus::dense::embed_text(&c.passage.title, &c.passage.text)),
-    );
+    texts.extend(chosen.iter().map(|&j| {
+        veracity::corpus::dense::embed_text(&cands[j].passage.title, &cands[j].passage.text)
+    }));
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let vecs = enc.embed(&refs)?;
-    for (c, v) in cands[..n].iter_mut().zip(&vecs[1..]) {
-        c.cosine = Some(veracity::embed::dot(v, &vecs[0]));
+    for (&j, v) in chosen.iter().zip(&vecs[1..]) {
+        cands[j].cosine = Some(veracity::embed::dot(v, &vecs[0]));
     }
     Ok(())
 }
@@ -405,7 +405,7 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
             DenseScope::All =>
                 "every passage of the corpus embedded (stored f16 vectors)".to_string(),
             DenseScope::Rerank => format!(
-                "top {} BM25 passages per claim embedded and re-ranked",
+                "{} top BM25 passages per claim embedded and re-ranked (the best passage of each top document first)",
                 a.rerank
             ),
         }

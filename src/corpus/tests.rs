@@ -235,3 +235,13 @@ fn an_interrupted_run_keeps_its_commits_and_a_rerun_completes_it() {
     assert_eq!(replaced, 4);
     assert_eq!(index.num_documents().unwrap(), 5);
 }
+
+#[test]
+fn rerank_choice_spreads_over_documents_first() {
+    use super::search::spread_over_documents;
+    let ids = ["a", "a", "a", "b", "a", "c"];
+    assert_eq!(spread_over_documents(&ids, 3), vec![0, 3, 5]);
+    assert_eq!(spread_over_documents(&ids, 4), vec![0, 1, 3, 5]);
+    assert_eq!(spread_over_documents(&ids, 10), vec![0, 1, 2, 3, 4, 5]);
+    assert!(spread_over_documents(&ids, 0).is_empty());
+}
