@@ -5,19 +5,19 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::{claims, GlobalArgs};
+use super::{claims, propaganda, GlobalArgs};
 
 #[derive(Debug, Subcommand)]
 pub enum TrainCmd {
     /// Train the check-worthiness head on ClaimBuster (and optionally CheckThat!) data.
     Checkworthiness(claims::TrainArgs),
     /// Train the propaganda technique heads on the PTC corpus (SemEval-2020 Task 11).
-    Propaganda(super::propaganda::TrainPropagandaArgs),
+    Propaganda(propaganda::TrainPropagandaArgs),
 }
 
 pub fn run(g: &GlobalArgs, c: &TrainCmd) -> anyhow::Result<ExitCode> {
     match c {
         TrainCmd::Checkworthiness(a) => claims::run_train(g, a),
-        TrainCmd::Propaganda(a) => super::propaganda::run_train(g, a),
+        TrainCmd::Propaganda(a) => propaganda::run_train(g, a),
     }
 }

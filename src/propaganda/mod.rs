@@ -115,7 +115,7 @@ pub struct SentenceReport {
     /// Calibrated probability that the sentence uses any technique (not serialised).
     #[serde(skip)]
     pub propaganda: f32,
-    /// Whether the sentence counts as propaganda (not serialised).
+    /// Whether the sentence lists at least one technique (not serialised).
     #[serde(skip)]
     pub flagged: bool,
     /// Calibrated probability of every technique, in [`TECHNIQUES`] order
