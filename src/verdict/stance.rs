@@ -345,6 +345,13 @@ fn stem(w: &str) -> String {
     w.to_string()
 }
 
+/// A unit word's stem, the same for singular and plural ("metre"/"metres",
+/// "vehicle"/"vehicles").
+fn unit_stem(w: &str) -> String {
+    let s = stem(w);
+    s.strip_suffix('e').map(str::to_string).unwrap_or(s)
+}
+
 fn parse_num(s: &str) -> Option<Num> {
     let clean: String = s.chars().filter(|&c| c != ',').collect();
     let value: f64 = clean.parse().ok()?;
@@ -495,7 +502,7 @@ fn mentions(a: &Analyzed) -> Vec<Mention> {
         let unit = match toks.get(j).map(|t| t.lower.as_str()) {
             Some("%") | Some("percent") | Some("per") => "%".to_string(),
             Some("°") | Some("degrees") | Some("degree") => "°".to_string(),
-            Some(w) if !is_stop(w) && toks[j].number.is_none() && w.len() > 1 => stem(w),
+            Some(w) if !is_stop(w) && toks[j].number.is_none() && w.len() > 1 => unit_stem(w),
             _ => {
                 let is_year = toks[i].number.is_some()
                     && n.half_ulp == 0.5
@@ -943,6 +950,21 @@ mod tests {
             "Projections give a rise of 20 to 60 cm by 2100."
         )
         .number
+        .is_none());
+    }
+
+    #[test]
+    fn singular_and_plural_units_match() {
+        assert!(
+            find("The span is 620 metres long.", "It has a 620 metre span.")
+                .unstated_number
+                .is_none()
+        );
+        assert!(find(
+            "The bridge carries 35,000 vehicles.",
+            "Each day 35,000 vehicle trips cross the bridge."
+        )
+        .unstated_number
         .is_none());
     }
 
