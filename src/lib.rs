@@ -10,4 +10,6 @@ pub mod corpus;
 pub mod embed;
 pub mod propaganda;
 pub mod rng;
+pub mod report;
 pub mod text;
+pub mod verdict;

@@ -1,9 +1,12 @@
 //! Command-line parsing and dispatch. Each subcommand lives in its own file
 //! and turns library errors into `anyhow` errors with context.
 
+mod analyze;
+mod check;
 mod claims;
 mod embed;
 mod eval;
+mod eval_verdicts;
 mod index;
 mod models;
 mod progress;
@@ -87,18 +90,22 @@ pub enum Command {
     /// List, fetch and verify sentence-embedding models.
     #[command(subcommand)]
     Models(models::ModelsCmd),
-    /// Score an article for propaganda techniques (SemEval-2020 Task 11).
-    Propaganda(propaganda::PropagandaArgs),
-    /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
-    Claims(claims::ClaimsArgs),
-    /// Train a learned head on labelled data.
-    #[command(subcommand)]
-    Train(train::TrainCmd),
     /// Build and inspect evidence indexes (ingest JSONL, CSV, folders, Wikipedia dumps).
     #[command(subcommand)]
     Index(index::IndexCmd),
     /// Search evidence indexes: BM25 candidates re-ranked by embedding similarity.
     Search(search::SearchArgs),
+    /// Analyze articles: claims, evidence and verdicts (and propaganda), as a report.
+    Analyze(analyze::AnalyzeArgs),
+    /// Check claims against indexed evidence: one JSON verdict per claim.
+    Check(check::CheckArgs),
+    /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
+    Claims(claims::ClaimsArgs),
+    /// Train a learned head on labelled data.
+    #[command(subcommand)]
+    Train(train::TrainCmd),
+    /// Score an article for propaganda techniques (SemEval-2020 Task 11).
+    Propaganda(propaganda::PropagandaArgs),
     /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
@@ -137,11 +144,13 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
         Command::Models(c) => models::run(&cli.global, c),
-        Command::Propaganda(a) => propaganda::run(&cli.global, a),
-        Command::Claims(a) => claims::run_claims(&cli.global, a),
-        Command::Train(c) => train::run(&cli.global, c),
         Command::Index(c) => index::run(&cli.global, c),
         Command::Search(a) => search::run(&cli.global, a),
+        Command::Analyze(a) => analyze::run(&cli.global, a),
+        Command::Check(a) => check::run(&cli.global, a),
+        Command::Claims(a) => claims::run_claims(&cli.global, a),
+        Command::Propaganda(a) => propaganda::run(&cli.global, a),
+        Command::Train(c) => train::run(&cli.global, c),
         Command::Eval(c) => eval::run(&cli.global, c),
     };
     match result {

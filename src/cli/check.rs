@@ -1,0 +1,219 @@
+//! `veracity check`: verdicts on claims given on the command line or in a
+//! file, against one or more indexes, as JSON lines.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use veracity::corpus::ingest::{self, IngestOptions, Sink};
+use veracity::corpus::{CorpusError, DocKind, Document, HybridSearcher, Index};
+use veracity::embed::{CachedEncoder, Encoder};
+use veracity::verdict::check::Checker;
+use veracity::verdict::VerdictConfig;
+
+use super::GlobalArgs;
+
+/// Where evidence comes from: shared by `check` and `analyze`.
+#[derive(Debug, Args, Clone)]
+pub struct EvidenceArgs {
+    /// Index folder to search (built with `veracity index add`); repeat for several.
+    #[arg(long = "index", value_name = "DIR")]
+    pub indexes: Vec<PathBuf>,
+    /// Evidence documents indexed on the fly into a temporary index (JSONL with id, title,
+    /// text, url, source, published, kind; also CSV or a folder, as `index add` reads them);
+    /// repeat for several. No `veracity index add` needed.
+    #[arg(long = "corpus", value_name = "FILE")]
+    pub corpora: Vec<PathBuf>,
+    /// Threshold overrides (TOML; keys and defaults as in config/verdict.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl EvidenceArgs {
+    pub fn verdict_config(&self) -> anyhow::Result<VerdictConfig> {
+        Ok(match &self.config {
+            Some(p) => VerdictConfig::load(p)?,
+            None => VerdictConfig::default(),
+        })
+    }
+}
+
+/// Collects documents read from a corpus file; skipped records go to stderr.
+struct Collect {
+    docs: Vec<Document>,
+    skipped: usize,
+}
+
+impl Sink for Collect {
+    fn document(&mut self, doc: Document) -> Result<(), CorpusError> {
+        self.docs.push(doc);
+        Ok(())
+    }
+    fn skipped(&mut self, path: &Path, line: u64, reason: &str) {
+        eprintln!("{}:{line}: skipped: {reason}", path.display());
+        self.skipped += 1;
+    }
+    fn warning(&mut self, path: &Path, line: u64, reason: &str) {
+        eprintln!("{}:{line}: warning: {reason}", path.display());
+    }
+}
+
+/// Open the `--index` folders and index the `--corpus` files, as one searcher.
+pub fn open_evidence<'a>(
+    a: &EvidenceArgs,
+    enc: &'a dyn Encoder,
+) -> anyhow::Result<HybridSearcher<'a>> {
+    let mut indexes = Vec::new();
+    for d in &a.indexes {
+        indexes.push(Index::open(d).with_context(|| format!("opening index {}", d.display()))?);
+    }
+    if !a.corpora.is_empty() {
+        let mut sink = Collect {
+            docs: Vec::new(),
+            skipped: 0,
+        };
+        let opts = IngestOptions {
+            kind: DocKind::Other,
+            ..IngestOptions::default()
+        };
+        for p in &a.corpora {
+            if !p.exists() {
+                bail!("--corpus {}: no such file or folder", p.display());
+            }
+            ingest::ingest_path(p, &opts, &mut sink)
+                .with_context(|| format!("reading corpus {}", p.display()))?;
+        }
+        if sink.docs.is_empty() {
+            bail!(
+                "no document could be read from {} ({} records skipped)",
+                a.corpora
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                sink.skipped
+            );
+        }
+        if sink.skipped > 0 {
+            eprintln!(
+                "corpus: {} documents read, {} records skipped",
+                sink.docs.len(),
+                sink.skipped
+            );
+        }
+        indexes
+            .push(Index::temporary(&sink.docs, Some(enc)).context("indexing --corpus documents")?);
+    }
+    Ok(HybridSearcher::new(indexes, Some(enc)))
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The claim to check (or use --claims).
+    #[arg(required_unless_present = "claims", conflicts_with = "claims")]
+    pub claim: Option<String>,
+    /// File of claims: one per line, or JSONL with a "claim" field ("-" = standard input).
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+    /// Write the JSON lines here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Claims from a file: JSONL objects with "claim" when the first non-empty
+/// line is a JSON object, otherwise one claim per non-empty line.
+fn read_claims(path: &Path) -> anyhow::Result<(Vec<String>, usize)> {
+    let text = if path.as_os_str() == "-" {
+        io::read_to_string(io::stdin()).context("reading claims from standard input")?
+    } else {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        veracity::text::decode_text(&bytes, path)?
+    };
+    let jsonl = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_start().starts_with('{'));
+    let mut claims = Vec::new();
+    let mut skipped = 0;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !jsonl {
+            claims.push(line.to_string());
+            continue;
+        }
+        let claim = serde_json::from_str::<serde_json::Value>(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                v.get("claim")
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string)
+                    .ok_or_else(|| "no \"claim\" string field".to_string())
+            });
+        match claim {
+            Ok(c) if !c.trim().is_empty() => claims.push(c),
+            Ok(_) => {
+                eprintln!("{}:{}: skipped: empty claim", path.display(), i + 1);
+                skipped += 1;
+            }
+            Err(e) => {
+                eprintln!("{}:{}: skipped: {e}", path.display(), i + 1);
+                skipped += 1;
+            }
+        }
+    }
+    Ok((claims, skipped))
+}
+
+pub fn run(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<ExitCode> {
+    if a.evidence.indexes.is_empty() && a.evidence.corpora.is_empty() {
+        bail!("no evidence to check against: pass --index DIR (built with `veracity index add`) or --corpus FILE.jsonl");
+    }
+    let cfg = a.evidence.verdict_config()?;
+    let (claims, skipped) = match (&a.claim, &a.claims) {
+        (Some(c), _) if c.trim().is_empty() => bail!("the claim is empty"),
+        (Some(c), _) => (vec![c.clone()], 0),
+        (None, Some(p)) => read_claims(p)?,
+        (None, None) => bail!("give a claim or --claims FILE"),
+    };
+    if claims.is_empty() {
+        bail!("no claim to check ({skipped} lines skipped)");
+    }
+    let inner = g.encoder()?;
+    let enc = CachedEncoder::new(inner.as_ref());
+    let searcher = open_evidence(&a.evidence, &enc)?;
+    let checker = Checker::new(&enc, cfg);
+    let out: Box<dyn Write> = match &a.output {
+        Some(p) => {
+            Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
+        }
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(out);
+    let pb = super::progress::bar(claims.len() as u64, "checking", "claims");
+    for c in &claims {
+        let v = checker
+            .check(c, &[&searcher], &|_| false)
+            .with_context(|| format!("checking {c:?}"))?;
+        serde_json::to_writer(&mut out, &v)?;
+        out.write_all(b"\n")?;
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    out.flush()?;
+    if skipped > 0 {
+        eprintln!(
+            "checked {} claims; {skipped} malformed lines skipped",
+            claims.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

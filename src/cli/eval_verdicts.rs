@@ -1,0 +1,748 @@
+//! `veracity eval verdicts`: checks every claim of a labelled data set
+//! against a reference corpus built from the data set itself and compares
+//! the verdicts with the gold labels.
+//!
+//! - Climate-FEVER: the evidence sentences of all claims pooled into one
+//!   corpus (each Wikipedia article one origin, kind `reference`).
+//! - SciFact: every abstract sentence of the corpus a passage (each abstract
+//!   one origin, kind `reference`).
+//!
+//! Verdicts map to labels as corroborated / single_source /
+//! verified_by_reference → SUPPORTS, contradicted → REFUTES,
+//! insufficient_evidence → NOT_ENOUGH_INFO; `disputed` predictions are a
+//! fourth column (wrong for every gold label), and gold DISPUTED claims are
+//! reported apart, outside the metrics. Claims are split by a hash of their
+//! id into a tuning part and a held-out part; `--tune` grid-searches the
+//! stance thresholds on the tuning part only.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use rayon::prelude::*;
+use serde::Deserialize;
+use veracity::embed::{cache::text_key, CachedEncoder, Encoder};
+use veracity::verdict::{
+    assess, Conflicts, MemoryIndex, Passage, SourceKind, VerdictConfig, VerdictKind,
+};
+
+use super::GlobalArgs;
+
+#[derive(Debug, Args)]
+pub struct EvalVerdictsArgs {
+    /// Climate-FEVER JSONL file (claim, claim_label, evidences[]).
+    #[arg(long, value_name = "FILE")]
+    pub climate_fever: Option<PathBuf>,
+    /// SciFact corpus.jsonl (doc_id, title, abstract[] sentences); needs --scifact-claims.
+    #[arg(long, value_name = "FILE", requires = "scifact_claims")]
+    pub scifact_corpus: Option<PathBuf>,
+    /// SciFact claims JSONL (id, claim, evidence{}); needs --scifact-corpus.
+    #[arg(long, value_name = "FILE", requires = "scifact_corpus")]
+    pub scifact_claims: Option<PathBuf>,
+    /// SciFact evidence pool: `cited` = the abstracts the claims cite (a
+    /// re-ranking test like Climate-FEVER's, about 5,000 sentences), `all` = the whole corpus.
+    #[arg(long, value_enum, default_value_t = Pool::Cited)]
+    pub scifact_pool: Pool,
+    /// Threshold overrides (TOML, keys as in config/verdict.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Share of claims held out from tuning (chosen by a hash of the claim id).
+    #[arg(long, default_value_t = 0.3, value_name = "FRACTION")]
+    pub heldout: f64,
+    /// Grid-search the stance thresholds on the tuning part and report the
+    /// best setting on both parts (the held-out part is never used to choose).
+    #[arg(long)]
+    pub tune: bool,
+    /// Evidence retrieval: `exact` = brute-force cosine over the corpus
+    /// sentences; `hybrid` = the production path (a temporary corpus index,
+    /// BM25 + cosine hybrid search of passages, then their sentences).
+    #[arg(long, value_enum, default_value_t = RetrieverKind::Exact)]
+    pub retriever: RetrieverKind,
+    /// Persistent embedding cache file, so that re-runs do not embed again.
+    #[arg(long, value_name = "FILE")]
+    pub cache: Option<PathBuf>,
+}
+
+/// How evidence is retrieved in the evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RetrieverKind {
+    /// Exact cosine nearest neighbours over all corpus sentences.
+    Exact,
+    /// The corpus module's temporary index and hybrid searcher, as `check` uses.
+    Hybrid,
+}
+
+/// Which SciFact abstracts make the evidence corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pool {
+    /// Abstracts cited by (or holding evidence for) some claim of the file.
+    Cited,
+    /// Every abstract of the corpus.
+    All,
+}
+
+/// Gold label of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Gold {
+    Supports,
+    Refutes,
+    Nei,
+    Disputed,
+}
+
+impl Gold {
+    fn name(self) -> &'static str {
+        match self {
+            Gold::Supports => "SUPPORTS",
+            Gold::Refutes => "REFUTES",
+            Gold::Nei => "NOT_ENOUGH_INFO",
+            Gold::Disputed => "DISPUTED",
+        }
+    }
+}
+
+/// Predicted column: 0 SUPPORTS, 1 REFUTES, 2 NOT_ENOUGH_INFO, 3 disputed.
+fn column(v: VerdictKind) -> usize {
+    match v {
+        VerdictKind::Corroborated
+        | VerdictKind::SingleSource
+        | VerdictKind::VerifiedByReference => 0,
+        VerdictKind::Contradicted => 1,
+        VerdictKind::InsufficientEvidence => 2,
+        VerdictKind::Disputed => 3,
+    }
+}
+
+/// One claim with its retrieved passages and their text conflicts.
+struct Case {
+    claim: String,
+    gold: Gold,
+    heldout: bool,
+    passages: Vec<Passage>,
+    conflicts: Vec<Conflicts>,
+}
+
+/// A data set loaded and embedded.
+struct Dataset {
+    name: String,
+    corpus_size: usize,
+    skipped: usize,
+    cases: Vec<Case>,
+}
+
+pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
+    if a.climate_fever.is_none() && a.scifact_corpus.is_none() {
+        bail!("nothing to evaluate: pass --climate-fever FILE and/or --scifact-corpus FILE --scifact-claims FILE");
+    }
+    if !(0.0..1.0).contains(&a.heldout) {
+        bail!("--heldout must be in [0, 1), got {}", a.heldout);
+    }
+    let cfg = match &a.config {
+        Some(p) => VerdictConfig::load(p)?,
+        None => VerdictConfig::default(),
+    };
+    let inner = g.encoder()?;
+    let enc: Box<dyn Encoder + '_> = match &a.cache {
+        Some(p) => Box::new(
+            CachedEncoder::with_file(inner.as_ref(), p)
+                .with_context(|| format!("opening embedding cache {}", p.display()))?,
+        ),
+        None => Box::new(CachedEncoder::new(inner.as_ref())),
+    };
+    // Retrieve more than top_k once, so that tuning may vary what is kept.
+    let k = cfg.retrieval.top_k.max(20);
+    let mut sets = Vec::new();
+    if let Some(p) = &a.climate_fever {
+        sets.push(load_climate_fever(p, enc.as_ref(), k, a, &cfg)?);
+    }
+    if let (Some(c), Some(q)) = (&a.scifact_corpus, &a.scifact_claims) {
+        sets.push(load_scifact(
+            c,
+            q,
+            a.scifact_pool,
+            enc.as_ref(),
+            k,
+            a,
+            &cfg,
+        )?);
+    }
+    for d in &sets {
+        report(d, &cfg, a)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn is_heldout(id: &str, frac: f64) -> bool {
+    (text_key(&format!("verdict-split:{id}")) % 10_000) < (frac * 10_000.0) as u64
+}
+
+/// Read a JSONL file, reporting malformed lines on stderr and counting them.
+fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<(Vec<T>, usize)> {
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for (i, line) in BufReader::new(f).split(b'\n').enumerate() {
+        let line = line.with_context(|| format!("reading {}", path.display()))?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<T>(&line) {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                eprintln!("{}:{}: skipped: {e}", path.display(), i + 1);
+                skipped += 1;
+            }
+        }
+    }
+    Ok((out, skipped))
+}
+
+/// Retrieve evidence for every claim with the chosen retriever.
+fn evidence(
+    enc: &dyn Encoder,
+    passages: Vec<Passage>,
+    claims: Vec<(String, String, Gold)>,
+    k: usize,
+    a: &EvalVerdictsArgs,
+    cfg: &VerdictConfig,
+) -> anyhow::Result<Vec<Case>> {
+    match a.retriever {
+        RetrieverKind::Exact => {
+            let idx = embed_corpus(enc, passages)?;
+            retrieve(enc, &idx, claims, k, a.heldout, cfg)
+        }
+        RetrieverKind::Hybrid => retrieve_hybrid(enc, passages, claims, a.heldout, cfg),
+    }
+}
+
+/// The production path: the passages' documents (sentences joined in order)
+/// in a temporary corpus index, hybrid search, then sentence-level evidence.
+fn retrieve_hybrid(
+    enc: &dyn Encoder,
+    passages: Vec<Passage>,
+    claims: Vec<(String, String, Gold)>,
+    heldout: f64,
+    cfg: &VerdictConfig,
+) -> anyhow::Result<Vec<Case>> {
+    use veracity::corpus::{DocKind, Document, HybridSearcher, Index, Retriever};
+    let mut docs: Vec<Document> = Vec::new();
+    for p in passages {
+        match docs.last_mut() {
+            Some(d) if d.id == p.doc_id => {
+                d.text.push(' ');
+                d.text.push_str(&p.text);
+            }
+            _ => docs.push(Document {
+                id: p.doc_id,
+                title: p.title,
+                text: p.text,
+                url: p.url,
+                source: p.source,
+                published: None,
+                kind: DocKind::Reference,
+            }),
+        }
+    }
+    let index = Index::temporary(&docs, Some(enc)).context("indexing the evaluation corpus")?;
+    let searcher = HybridSearcher::new(vec![index], Some(enc));
+    let checker = veracity::verdict::check::Checker::new(enc, cfg.clone());
+    let pb = super::progress::bar(claims.len() as u64, "retrieving", "claims");
+    let mut cases = Vec::with_capacity(claims.len());
+    for (id, claim, gold) in claims {
+        let hits = searcher.search(&claim, cfg.retrieval.top_k)?;
+        let passages = checker.sentences(&claim, &hits)?;
+        let conflicts = passages
+            .iter()
+            .map(|p| Conflicts::find(&claim, &p.text, cfg.stance.number_tolerance))
+            .collect();
+        cases.push(Case {
+            heldout: is_heldout(&id, heldout),
+            claim,
+            gold,
+            passages,
+            conflicts,
+        });
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    Ok(cases)
+}
+
+fn embed_corpus(enc: &dyn Encoder, passages: Vec<Passage>) -> anyhow::Result<MemoryIndex> {
+    let pb = super::progress::bar(passages.len() as u64, "embedding corpus", "passages");
+    let idx = MemoryIndex::build(enc, passages, 256, |n| pb.set_position(n as u64))?;
+    pb.finish_and_clear();
+    Ok(idx)
+}
+
+fn retrieve(
+    enc: &dyn Encoder,
+    idx: &MemoryIndex,
+    claims: Vec<(String, String, Gold)>,
+    k: usize,
+    heldout: f64,
+    cfg: &VerdictConfig,
+) -> anyhow::Result<Vec<Case>> {
+    let texts: Vec<&str> = claims.iter().map(|c| c.1.as_str()).collect();
+    let pb = super::progress::bar(texts.len() as u64, "embedding claims", "claims");
+    let mut vecs = Vec::with_capacity(texts.len());
+    for part in texts.chunks(256) {
+        vecs.extend(enc.embed(part)?);
+        pb.inc(part.len() as u64);
+    }
+    pb.finish_and_clear();
+    Ok(claims
+        .into_par_iter()
+        .zip(vecs.into_par_iter())
+        .map(|((id, claim, gold), v)| {
+            let passages = idx.search_vec(&v, k);
+            let conflicts = passages
+                .iter()
+                .map(|p| Conflicts::find(&claim, &p.text, cfg.stance.number_tolerance))
+                .collect();
+            Case {
+                heldout: is_heldout(&id, heldout),
+                claim,
+                gold,
+                passages,
+                conflicts,
+            }
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct CfEvidence {
+    evidence_id: String,
+    article: String,
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+struct CfClaim {
+    claim_id: String,
+    claim: String,
+    claim_label: String,
+    evidences: Vec<CfEvidence>,
+}
+
+fn load_climate_fever(
+    path: &Path,
+    enc: &dyn Encoder,
+    k: usize,
+    a: &EvalVerdictsArgs,
+    cfg: &VerdictConfig,
+) -> anyhow::Result<Dataset> {
+    let (rows, mut skipped) = read_jsonl::<CfClaim>(path)?;
+    let mut pool: BTreeMap<String, Passage> = BTreeMap::new();
+    let mut claims = Vec::new();
+    for r in rows {
+        let gold = match r.claim_label.as_str() {
+            "SUPPORTS" => Gold::Supports,
+            "REFUTES" => Gold::Refutes,
+            "NOT_ENOUGH_INFO" => Gold::Nei,
+            "DISPUTED" => Gold::Disputed,
+            other => {
+                eprintln!(
+                    "{}: claim {}: skipped: unknown claim_label {other:?}",
+                    path.display(),
+                    r.claim_id
+                );
+                skipped += 1;
+                continue;
+            }
+        };
+        for e in r.evidences {
+            pool.entry(e.evidence_id.clone())
+                .or_insert_with(|| Passage {
+                    doc_id: e.evidence_id,
+                    title: e.article.clone(),
+                    source: "wikipedia".into(),
+                    kind: SourceKind::Reference,
+                    url: None,
+                    start: 0,
+                    end: e.evidence.len(),
+                    text: e.evidence,
+                    similarity: 0.0,
+                    origin: e.article,
+                });
+        }
+        claims.push((r.claim_id, r.claim, gold));
+    }
+    let corpus_size = pool.len();
+    let cases = evidence(enc, pool.into_values().collect(), claims, k, a, cfg)?;
+    Ok(Dataset {
+        name: format!("Climate-FEVER ({})", path.display()),
+        corpus_size,
+        skipped,
+        cases,
+    })
+}
+
+#[derive(Deserialize)]
+struct SfDoc {
+    doc_id: serde_json::Value,
+    title: String,
+    #[serde(rename = "abstract")]
+    sentences: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct SfRationale {
+    label: String,
+}
+
+#[derive(Deserialize)]
+struct SfClaim {
+    id: serde_json::Value,
+    claim: String,
+    #[serde(default)]
+    evidence: HashMap<String, Vec<SfRationale>>,
+    #[serde(default)]
+    cited_doc_ids: Vec<serde_json::Value>,
+}
+
+fn id_string(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn load_scifact(
+    corpus: &Path,
+    claims_path: &Path,
+    pool: Pool,
+    enc: &dyn Encoder,
+    k: usize,
+    a: &EvalVerdictsArgs,
+    cfg: &VerdictConfig,
+) -> anyhow::Result<Dataset> {
+    let (docs, s1) = read_jsonl::<SfDoc>(corpus)?;
+    let (rows, s2) = read_jsonl::<SfClaim>(claims_path)?;
+    let cited: std::collections::HashSet<String> = rows
+        .iter()
+        .flat_map(|r| {
+            r.cited_doc_ids
+                .iter()
+                .map(id_string)
+                .chain(r.evidence.keys().cloned())
+        })
+        .collect();
+    let mut passages = Vec::new();
+    for d in &docs {
+        let id = id_string(&d.doc_id);
+        if pool == Pool::Cited && !cited.contains(&id) {
+            continue;
+        }
+        let mut off = 0;
+        for s in &d.sentences {
+            passages.push(Passage {
+                doc_id: id.clone(),
+                title: d.title.clone(),
+                source: "pubmed".into(),
+                kind: SourceKind::Reference,
+                url: None,
+                text: s.clone(),
+                start: off,
+                end: off + s.len(),
+                similarity: 0.0,
+                origin: id.clone(),
+            });
+            off += s.len() + 1;
+        }
+    }
+    let corpus_size = passages.len();
+    let claims = rows
+        .into_iter()
+        .map(|r| {
+            let labels: Vec<&str> = r
+                .evidence
+                .values()
+                .flatten()
+                .map(|x| x.label.as_str())
+                .collect();
+            let sup = labels.contains(&"SUPPORT");
+            let con = labels.contains(&"CONTRADICT");
+            let gold = match (sup, con) {
+                (false, false) => Gold::Nei,
+                (true, false) => Gold::Supports,
+                (false, true) => Gold::Refutes,
+                (true, true) => Gold::Disputed,
+            };
+            (id_string(&r.id), r.claim, gold)
+        })
+        .collect();
+    let cases = evidence(enc, passages, claims, k, a, cfg)?;
+    Ok(Dataset {
+        name: format!(
+            "SciFact ({} against {})",
+            claims_path.display(),
+            corpus.display()
+        ),
+        corpus_size,
+        skipped: s1 + s2,
+        cases,
+    })
+}
+
+/// Confusion counts: gold row (4, DISPUTED last) × predicted column (4).
+#[derive(Default, Clone)]
+struct Scores {
+    m: [[usize; 4]; 4],
+    kinds: BTreeMap<VerdictKind, usize>,
+}
+
+impl Scores {
+    fn n(&self) -> usize {
+        (0..3).map(|r| self.m[r].iter().sum::<usize>()).sum()
+    }
+    fn accuracy(&self) -> f64 {
+        let n = self.n();
+        if n == 0 {
+            return 0.0;
+        }
+        (0..3).map(|i| self.m[i][i]).sum::<usize>() as f64 / n as f64
+    }
+    /// Macro-F1 over SUPPORTS / REFUTES / NOT_ENOUGH_INFO (disputed
+    /// predictions count against recall).
+    fn macro_f1(&self) -> f64 {
+        (0..3)
+            .map(|c| {
+                let tp = self.m[c][c] as f64;
+                let pred: f64 = (0..3).map(|r| self.m[r][c] as f64).sum();
+                let gold: f64 = self.m[c].iter().sum::<usize>() as f64;
+                let p = if pred > 0.0 { tp / pred } else { 0.0 };
+                let r = if gold > 0.0 { tp / gold } else { 0.0 };
+                if p + r > 0.0 {
+                    2.0 * p * r / (p + r)
+                } else {
+                    0.0
+                }
+            })
+            .sum::<f64>()
+            / 3.0
+    }
+}
+
+fn gold_row(g: Gold) -> usize {
+    match g {
+        Gold::Supports => 0,
+        Gold::Refutes => 1,
+        Gold::Nei => 2,
+        Gold::Disputed => 3,
+    }
+}
+
+fn score<'a>(cases: impl Iterator<Item = &'a Case>, cfg: &VerdictConfig) -> Scores {
+    let mut s = Scores::default();
+    for c in cases {
+        let v = assess(&c.claim, &c.passages, &c.conflicts, cfg).verdict;
+        s.m[gold_row(c.gold)][column(v)] += 1;
+        if c.gold != Gold::Disputed {
+            *s.kinds.entry(v).or_default() += 1;
+        }
+    }
+    s
+}
+
+/// Similarity alone: supported when some passage reaches `t`, otherwise not
+/// enough info; never refuted.
+fn score_similarity_only<'a>(cases: impl Iterator<Item = &'a Case>, t: f32) -> Scores {
+    let mut s = Scores::default();
+    for c in cases {
+        let best = c
+            .passages
+            .first()
+            .map_or(f32::NEG_INFINITY, |p| p.similarity);
+        let col = if best >= t { 0 } else { 2 };
+        s.m[gold_row(c.gold)][col] += 1;
+    }
+    s
+}
+
+fn steps(lo: f32, hi: f32, step: f32) -> Vec<f32> {
+    let n = ((hi - lo) / step).round() as usize;
+    (0..=n)
+        .map(|i| ((lo + step * i as f32) * 1000.0).round() / 1000.0)
+        .collect()
+}
+
+/// Grid search of the thresholds on the tuning part (macro-F1). Note that
+/// the metric counts every `disputed` prediction as an error, so the search
+/// favours small `dispute_margin`s (the stronger side decides).
+fn tune(d: &Dataset, base: &VerdictConfig) -> (VerdictConfig, f64) {
+    let mut grid = Vec::new();
+    for s in steps(0.60, 0.85, 0.025) {
+        for r in steps(0.50, 0.85, 0.05) {
+            for b in steps(0.50, 0.80, 0.1) {
+                for n in [true, false] {
+                    for m in [0.0f32, 0.05, 0.1, 0.15, 0.2, 0.25, 1.0] {
+                        let mut c = base.clone();
+                        c.stance.support_similarity = s;
+                        c.stance.refute_similarity = r;
+                        c.stance.debunk_similarity = b;
+                        c.stance.support_needs_numbers = n;
+                        c.verdict.dispute_margin = m;
+                        grid.push(c);
+                    }
+                }
+            }
+        }
+    }
+    let pb = super::progress::bar(grid.len() as u64, "tuning", "settings");
+    let best = grid
+        .into_par_iter()
+        .map(|c| {
+            let f = score(d.cases.iter().filter(|x| !x.heldout), &c).macro_f1();
+            pb.inc(1);
+            (c, f)
+        })
+        .reduce_with(|a, b| if b.1 > a.1 { b } else { a })
+        .expect("non-empty grid");
+    pb.finish_and_clear();
+    best
+}
+
+fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Result<()> {
+    let tuning = d.cases.iter().filter(|c| !c.heldout).count();
+    let held = d.cases.len() - tuning;
+    println!("== {}", d.name);
+    println!(
+        "{} claims ({} DISPUTED gold, reported apart), {} corpus passages, {} malformed records skipped",
+        d.cases.len(),
+        d.cases.iter().filter(|c| c.gold == Gold::Disputed).count(),
+        d.corpus_size,
+        d.skipped
+    );
+    println!(
+        "split by hash of claim id: tuning {tuning}, held-out {held} ({:.0}%)",
+        a.heldout * 100.0
+    );
+
+    // Baseline: similarity alone, best threshold on the tuning part.
+    let (bt, _) = steps(0.30, 0.95, 0.01)
+        .into_iter()
+        .map(|t| {
+            (
+                t,
+                score_similarity_only(d.cases.iter().filter(|c| !c.heldout), t).macro_f1(),
+            )
+        })
+        .fold((0.0, -1.0), |a, b| if b.1 > a.1 { b } else { a });
+    let bt_tune = score_similarity_only(d.cases.iter().filter(|c| !c.heldout), bt);
+    let bt_held = score_similarity_only(d.cases.iter().filter(|c| c.heldout), bt);
+    println!("\nbaseline, similarity alone (supported when best cosine >= {bt:.2}, chosen on tuning; never refutes):");
+    print_metrics(&bt_tune, &bt_held);
+
+    let (used, label) = if a.tune {
+        let (best, f) = tune(d, cfg);
+        println!("\ntuned on the tuning part only (grid search, macro-F1 {f:.3}):");
+        println!(
+            "[stance]\nsupport_similarity = {}\nrefute_similarity = {}\ndebunk_similarity = {}\nsupport_needs_numbers = {}\n[verdict]\ndispute_margin = {}",
+            best.stance.support_similarity,
+            best.stance.refute_similarity,
+            best.stance.debunk_similarity,
+            best.stance.support_needs_numbers,
+            best.verdict.dispute_margin
+        );
+        (best, "tuned thresholds")
+    } else if a.config.is_some() {
+        (cfg.clone(), "thresholds from --config")
+    } else {
+        (cfg.clone(), "default thresholds (config/verdict.toml)")
+    };
+    let st = score(d.cases.iter().filter(|c| !c.heldout), &used);
+    let sh = score(d.cases.iter().filter(|c| c.heldout), &used);
+    println!("\nverdict rules, {label}:");
+    print_metrics(&st, &sh);
+    println!("\nconfusion matrix, held-out (rows gold, columns predicted):");
+    print_confusion(&sh);
+    println!("\nconfusion matrix, tuning:");
+    print_confusion(&st);
+    let mut all = st.kinds.clone();
+    for (k, v) in &sh.kinds {
+        *all.entry(*k).or_default() += v;
+    }
+    // Which conflict checks found the refutations, and how often the gold
+    // label agreed (tuning part), to see which checks pay their way.
+    let mut by_check: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for c in d.cases.iter().filter(|c| !c.heldout) {
+        let v = assess(&c.claim, &c.passages, &c.conflicts, &used);
+        if let Some(e) = v
+            .evidence
+            .iter()
+            .find(|e| e.stance == veracity::verdict::Stance::Refutes)
+        {
+            let why = e.conflict.as_deref().unwrap_or("");
+            let check = if why.starts_with("it gives") {
+                "number"
+            } else if why.starts_with("it negates") || why.starts_with("it asserts") {
+                "negation"
+            } else if why.starts_with("it says") {
+                "direction"
+            } else {
+                "debunk"
+            };
+            by_check.entry(check).or_default()[gold_row(c.gold)] += 1;
+        }
+    }
+    println!(
+        "\nclaims with a refuting passage, by the check that found it (tuning part; gold S/R/N/D):"
+    );
+    for (k, r) in &by_check {
+        println!(
+            "  {k:<10} {:>4} claims: SUPPORTS {}, REFUTES {}, NOT_ENOUGH_INFO {}, DISPUTED {}",
+            r.iter().sum::<usize>(),
+            r[0],
+            r[1],
+            r[2],
+            r[3]
+        );
+    }
+    let counts: Vec<String> = all.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "\nverdicts (non-DISPUTED gold, both parts): {}\n",
+        counts.join(", ")
+    );
+    Ok(())
+}
+
+fn print_metrics(t: &Scores, h: &Scores) {
+    println!(
+        "  {:<10} {:>7} {:>9} {:>9}",
+        "part", "claims", "accuracy", "macro-F1"
+    );
+    for (name, s) in [("tuning", t), ("held-out", h)] {
+        println!(
+            "  {:<10} {:>7} {:>9.3} {:>9.3}",
+            name,
+            s.n(),
+            s.accuracy(),
+            s.macro_f1()
+        );
+    }
+}
+
+fn print_confusion(s: &Scores) {
+    println!(
+        "  {:<18} {:>9} {:>9} {:>16} {:>9}",
+        "", "SUPPORTS", "REFUTES", "NOT_ENOUGH_INFO", "disputed"
+    );
+    for g in [Gold::Supports, Gold::Refutes, Gold::Nei, Gold::Disputed] {
+        let r = s.m[gold_row(g)];
+        let name = if g == Gold::Disputed {
+            "DISPUTED (apart)"
+        } else {
+            g.name()
+        };
+        println!(
+            "  {:<18} {:>9} {:>9} {:>16} {:>9}",
+            name, r[0], r[1], r[2], r[3]
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Verdict thresholds: compiled-in defaults from `config/verdict.toml`,
+//! optionally overridden key by key from a user TOML file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::VerdictError;
+
+/// The default configuration, with its comments (`veracity check --help`
+/// points here; `docs/verdicts.md` explains each value).
+pub const DEFAULT_TOML: &str = include_str!("../../config/verdict.toml");
+
+/// All thresholds used by stance detection and verdict rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictConfig {
+    pub retrieval: RetrievalConfig,
+    pub stance: StanceConfig,
+    pub verdict: RuleConfig,
+}
+
+/// How much evidence is weighed per claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetrievalConfig {
+    pub top_k: usize,
+    pub min_similarity: f32,
+}
+
+/// Thresholds that turn one passage into supports / refutes / neutral.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StanceConfig {
+    pub support_similarity: f32,
+    pub refute_similarity: f32,
+    pub debunk_similarity: f32,
+    pub number_tolerance: f32,
+    pub support_needs_numbers: bool,
+}
+
+/// Thresholds of the claim-level verdict rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    pub min_origins: usize,
+    pub dispute_margin: f32,
+}
+
+impl Default for VerdictConfig {
+    fn default() -> Self {
+        // The compiled-in file is checked by a unit test, so this cannot fail
+        // in a released build.
+        Self::from_toml_str(DEFAULT_TOML, "config/verdict.toml")
+            .expect("the compiled-in config/verdict.toml is valid")
+    }
+}
+
+impl VerdictConfig {
+    /// Parse a complete configuration (every key present).
+    pub fn from_toml_str(text: &str, name: &str) -> Result<Self, VerdictError> {
+        let cfg: VerdictConfig = toml::from_str(text).map_err(|e| VerdictError::Config {
+            path: name.to_string(),
+            reason: e.to_string(),
+        })?;
+        cfg.validate(name)?;
+        Ok(cfg)
+    }
+
+    /// The defaults with the keys of `text` (a partial TOML file) replacing
+    /// theirs. Unknown sections or keys are an error naming the valid ones.
+    pub fn with_overrides(text: &str, name: &str) -> Result<Self, VerdictError> {
+        let err = |reason: String| VerdictError::Config {
+            path: name.to_string(),
+            reason,
+        };
+        let mut base: toml::Table = toml::from_str(DEFAULT_TOML).map_err(|e| err(e.to_string()))?;
+        let over: toml::Table = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        for (section, value) in over {
+            let valid_sections = base.keys().cloned().collect::<Vec<_>>().join(", ");
+            let Some(toml::Value::Table(base_sec)) = base.get_mut(&section) else {
+                return Err(err(format!(
+                    "unknown section [{section}]; valid sections: {valid_sections}"
+                )));
+            };
+            let toml::Value::Table(over_sec) = value else {
+                return Err(err(format!(
+                    "`{section}` must be a section ([{section}]), not a single value"
+                )));
+            };
+            for (key, v) in over_sec {
+                if !base_sec.contains_key(&key) {
+                    let valid = base_sec.keys().cloned().collect::<Vec<_>>().join(", ");
+                    return Err(err(format!(
+                        "unknown key `{key}` in [{section}]; valid keys: {valid}"
+                    )));
+                }
+                base_sec.insert(key, v);
+            }
+        }
+        let merged = toml::to_string(&base).map_err(|e| err(e.to_string()))?;
+        Self::from_toml_str(&merged, name)
+    }
+
+    /// Read an override file (see [`VerdictConfig::with_overrides`]).
+    pub fn load(path: &Path) -> Result<Self, VerdictError> {
+        let text = std::fs::read_to_string(path).map_err(|e| VerdictError::Config {
+            path: path.display().to_string(),
+            reason: format!("cannot read it: {e}"),
+        })?;
+        Self::with_overrides(&text, &path.display().to_string())
+    }
+
+    /// Range checks, so that a typo such as `support_similarity = 7` is caught.
+    pub fn validate(&self, name: &str) -> Result<(), VerdictError> {
+        let err = |reason: String| {
+            Err(VerdictError::Config {
+                path: name.to_string(),
+                reason,
+            })
+        };
+        let sims = [
+            ("retrieval.min_similarity", self.retrieval.min_similarity),
+            ("stance.support_similarity", self.stance.support_similarity),
+            ("stance.refute_similarity", self.stance.refute_similarity),
+            ("stance.debunk_similarity", self.stance.debunk_similarity),
+            ("stance.number_tolerance", self.stance.number_tolerance),
+            ("verdict.dispute_margin", self.verdict.dispute_margin),
+        ];
+        for (k, v) in sims {
+            if !(0.0..=1.0).contains(&v) {
+                return err(format!("{k} = {v} is outside [0, 1]"));
+            }
+        }
+        if self.retrieval.top_k == 0 {
+            return err("retrieval.top_k must be at least 1".into());
+        }
+        if self.verdict.min_origins < 2 {
+            return err(
+                "verdict.min_origins must be at least 2 (one origin is `single_source`)".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_parses_and_is_in_range() {
+        let c = VerdictConfig::default();
+        assert!(c.stance.support_similarity > c.retrieval.min_similarity);
+        assert_eq!(c.verdict.min_origins, 2);
+    }
+
+    #[test]
+    fn overrides_replace_only_their_keys() {
+        let c = VerdictConfig::with_overrides("[stance]\nsupport_similarity = 0.8\n", "x.toml")
+            .unwrap();
+        assert_eq!(c.stance.support_similarity, 0.8);
+        assert_eq!(c.retrieval, VerdictConfig::default().retrieval);
+    }
+
+    #[test]
+    fn unknown_key_and_section_are_clear_errors() {
+        let e = VerdictConfig::with_overrides("[stance]\nsuport_similarity = 0.8\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown key `suport_similarity`"), "{e}");
+        assert!(e.contains("support_similarity"), "{e}");
+        let e = VerdictConfig::with_overrides("[stances]\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown section [stances]"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_and_wrong_type_are_errors() {
+        assert!(VerdictConfig::with_overrides("[stance]\nsupport_similarity = 7\n", "x").is_err());
+        assert!(VerdictConfig::with_overrides("[retrieval]\ntop_k = \"ten\"\n", "x").is_err());
+    }
+}

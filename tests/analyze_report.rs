@@ -1,0 +1,223 @@
+//! End-to-end tests of `veracity analyze`: the demo, every report format,
+//! cross-references between articles, and bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures/analyze").join(name)
+}
+
+fn veracity() -> Command {
+    let mut c = Command::cargo_bin("veracity").unwrap();
+    c.env_remove("VERACITY_MODEL_DIR")
+        .env_remove("VERACITY_OFFLINE")
+        .args(["--threads", "2"]);
+    c
+}
+
+fn demo(format: &str) -> (String, String) {
+    let out = veracity()
+        .arg("analyze")
+        .arg(root().join("examples/demo-article.txt"))
+        .arg("--corpus")
+        .arg(root().join("examples/demo-corpus.jsonl"))
+        .args(["--format", format])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+#[test]
+fn demo_json_shows_several_verdicts_with_offsets() {
+    let (out, _) = demo("json");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["schema_version"], 1);
+    assert!(j["disclaimer"].as_str().unwrap().contains("starting point"));
+    let a = &j["articles"][0];
+    let p = &a["propaganda"];
+    assert!(p["score"].is_number() && p["risk"].is_string(), "{p}");
+    assert!(p["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| !s["techniques"].as_array().unwrap().is_empty()));
+    let claims = a["claims"].as_array().unwrap();
+    assert_eq!(
+        a["claims_extracted"].as_u64().unwrap() as usize,
+        claims.len()
+    );
+    let kinds: std::collections::BTreeSet<&str> = claims
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap())
+        .collect();
+    assert!(kinds.len() >= 4, "verdicts: {kinds:?}");
+    // Offsets point at the claim in the file's own bytes.
+    let text = std::fs::read_to_string(root().join("examples/demo-article.txt")).unwrap();
+    for c in claims {
+        let (s, e) = (
+            c["start"].as_u64().unwrap() as usize,
+            c["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text[s..e], c["text"].as_str().unwrap());
+    }
+    let counts: u64 = a["verdict_counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counts as usize, claims.len());
+}
+
+#[test]
+fn demo_text_is_plain_when_not_a_terminal() {
+    let (out, _) = demo("text");
+    assert!(!out.contains('\x1b'));
+    assert!(out.contains("Claims checked:"));
+    assert!(out.contains("starting point for checking"));
+}
+
+#[test]
+fn demo_markdown_and_html() {
+    let (md, _) = demo("markdown");
+    assert!(md.starts_with("# "));
+    assert!(md.contains("## Claims"));
+    let (html, _) = demo("html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<style>"));
+    // Self-contained: no scripts, stylesheets, images or fonts from elsewhere.
+    for bad in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "@import",
+        "url(",
+        "src=\"http",
+    ] {
+        assert!(!html.contains(bad), "{bad}");
+    }
+    assert!(html.contains("name=\"viewport\""));
+    // The loaded sentence of the demo is highlighted in the article text.
+    assert!(html.contains("<mark title="));
+}
+
+#[test]
+fn output_file_option_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    veracity()
+        .arg("analyze")
+        .arg(fixture("no-claims.txt"))
+        .args(["--format", "html", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&out).unwrap().contains("</html>"));
+}
+
+#[test]
+fn article_without_check_worthy_sentences_has_no_claims() {
+    let out = veracity()
+        .arg("analyze")
+        .arg(fixture("no-claims.txt"))
+        .arg("--corpus")
+        .arg(root().join("examples/demo-corpus.jsonl"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["articles"][0]["claims_extracted"], 0);
+    assert_eq!(j["articles"][0]["title"], "A quiet Sunday");
+}
+
+#[test]
+fn empty_file_is_a_clear_error() {
+    let out = veracity()
+        .arg("analyze")
+        .arg(fixture("empty.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("empty.txt") && e.contains("empty"), "{e}");
+}
+
+#[test]
+fn binary_file_is_a_clear_error() {
+    let out = veracity()
+        .arg("analyze")
+        .arg(fixture("binary.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("binary.txt") && e.contains("binary"), "{e}");
+}
+
+#[test]
+fn a_bad_file_among_good_ones_is_reported_and_skipped() {
+    let out = veracity()
+        .arg("analyze")
+        .arg(fixture("binary.txt"))
+        .arg(fixture("no-claims.txt"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["articles"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn articles_are_evidence_for_each_other_but_never_for_themselves() {
+    let out = veracity()
+        .arg("analyze")
+        .arg(fixture("kessel-a.txt"))
+        .arg(fixture("kessel-b.txt"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arts = j["articles"].as_array().unwrap();
+    assert_eq!(arts.len(), 2);
+    let mut cross = 0;
+    for (i, a) in arts.iter().enumerate() {
+        let own = format!("article-{}", i + 1);
+        for c in a["claims"].as_array().unwrap() {
+            for e in c["evidence"].as_array().unwrap() {
+                assert_ne!(e["doc_id"], own.as_str(), "an article cited itself: {c:#}");
+                if e["kind"] == "cross-reference" {
+                    cross += 1;
+                }
+            }
+        }
+    }
+    assert!(cross > 0, "no cross-reference evidence: {j:#}");
+    // The shared claim (the renovation cost) is supported across articles.
+    let supported = arts[0]["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["verdict"] == "single_source");
+    assert!(supported, "{:#}", arts[0]);
+}

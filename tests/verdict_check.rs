@@ -1,0 +1,206 @@
+//! End-to-end tests of `veracity check` on a small corpus written for the
+//! project (tests/fixtures/verdict/corpus.jsonl): every verdict kind, the
+//! origin rule and a number conflict, with the real model.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/verdict")
+        .join(name)
+}
+
+fn veracity() -> Command {
+    let mut c = Command::cargo_bin("veracity").unwrap();
+    c.env_remove("VERACITY_MODEL_DIR")
+        .env_remove("VERACITY_OFFLINE")
+        .args(["--threads", "2"]);
+    c
+}
+
+/// Check all `claims` in one run (one model load) and return the verdicts.
+fn check(claims: &[&str]) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.txt");
+    std::fs::write(&file, claims.join("\n")).unwrap();
+    let out = veracity()
+        .args(["check", "--corpus"])
+        .arg(fixture("corpus.jsonl"))
+        .arg("--claims")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v.len(), claims.len());
+    v
+}
+
+#[test]
+fn every_verdict_kind_on_the_fixture_corpus() {
+    let claims = [
+        "The Kessel Observatory was founded in 1921.",
+        "The Kessel Observatory was founded in 1935.",
+        "The visitor centre of the Kessel Observatory will close for renovation in June.",
+        "Astronomers at the Kessel Observatory discovered a new comet on Friday.",
+        "Last year the budget of the Kessel Observatory rose.",
+        "The city of Brann will build a new football stadium next year.",
+    ];
+    let want = [
+        "verified_by_reference",
+        "contradicted",
+        "corroborated",
+        "single_source",
+        "disputed",
+        "insufficient_evidence",
+    ];
+    let got = check(&claims);
+    for ((c, w), v) in claims.iter().zip(want).zip(&got) {
+        assert_eq!(v["verdict"], w, "{c}: {v:#}");
+        assert_eq!(v["claim"], *c);
+        let conf = v["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&conf));
+        assert!(v["explanation"].as_str().unwrap().ends_with('.'));
+        for e in v["evidence"].as_array().unwrap() {
+            for k in [
+                "doc_id",
+                "title",
+                "source",
+                "kind",
+                "url",
+                "snippet",
+                "similarity",
+                "stance",
+                "origin",
+            ] {
+                assert!(e.get(k).is_some(), "evidence lacks {k}: {e}");
+            }
+        }
+    }
+    // The number conflict is what refutes, and it is named.
+    let refuting: Vec<&Value> = got[1]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["stance"] == "refutes")
+        .collect();
+    assert!(!refuting.is_empty());
+    assert!(
+        got[1]["explanation"].as_str().unwrap().contains("1921"),
+        "{}",
+        got[1]
+    );
+}
+
+#[test]
+fn two_reprints_of_one_wire_story_are_one_origin() {
+    let v = &check(&["Astronomers at the Kessel Observatory discovered a new comet on Friday."])[0];
+    assert_eq!(v["verdict"], "single_source", "{v:#}");
+    let supporting: Vec<&Value> = v["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["stance"] == "supports")
+        .collect();
+    // Both reprints support it, from two outlets, but they share one origin.
+    let docs: std::collections::BTreeSet<&str> = supporting
+        .iter()
+        .map(|e| e["doc_id"].as_str().unwrap())
+        .collect();
+    let origins: std::collections::BTreeSet<&str> = supporting
+        .iter()
+        .map(|e| e["origin"].as_str().unwrap())
+        .collect();
+    assert!(
+        docs.contains("wire-c-comet") && docs.contains("wire-d-comet"),
+        "{v:#}"
+    );
+    assert_eq!(origins.len(), 1, "{v:#}");
+}
+
+#[test]
+fn claims_file_as_jsonl_with_a_malformed_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.jsonl");
+    std::fs::write(
+        &file,
+        "{\"claim\": \"The Kessel Observatory was founded in 1921.\"}\n{\"text\": \"no claim field\"}\n",
+    )
+    .unwrap();
+    let out = veracity()
+        .args(["check", "--corpus"])
+        .arg(fixture("corpus.jsonl"))
+        .arg("--claims")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("claims.jsonl:2"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn config_with_unknown_key_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("v.toml");
+    std::fs::write(&cfg, "[stance]\nsupport_threshold = 0.5\n").unwrap();
+    let out = veracity()
+        .args(["check", "--corpus"])
+        .arg(fixture("corpus.jsonl"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("The Kessel Observatory was founded in 1921.")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown key `support_threshold`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_evidence_source_is_a_clear_error() {
+    let out = veracity().args(["check", "Anything."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--index"));
+}
+
+#[test]
+fn check_against_built_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    veracity()
+        .args(["index", "add", "--index"])
+        .arg(&idx)
+        .args(["--kind", "news"])
+        .arg(fixture("corpus.jsonl"))
+        .assert()
+        .success();
+    let out = veracity()
+        .args(["check", "--index"])
+        .arg(&idx)
+        .arg("The Kessel Observatory was founded in 1935.")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "contradicted", "{v:#}");
+}
