@@ -9,7 +9,7 @@ pub mod claims;
 pub mod corpus;
 pub mod embed;
 pub mod propaganda;
-pub mod rng;
 pub mod report;
+pub mod rng;
 pub mod text;
 pub mod verdict;

@@ -8,7 +8,8 @@ use super::features::{article_features, stack_features, stack_len, FeatureConfig
 use super::lexicon::{Counts, Lexicon, N_LEXICON};
 use super::techniques::N_TECHNIQUES;
 use super::train::{
-    best_f1_threshold, fit_net, fit_platt, seeded, sigmoid, Net, Standardizer, TrainOptions, N_HEADS,
+    best_f1_threshold, fit_net, fit_platt, seeded, sigmoid, Net, Standardizer, TrainOptions,
+    N_HEADS,
 };
 use super::PropagandaError;
 

@@ -3,25 +3,16 @@
 //! stance thresholds are calibrated on sentence-level evidence), then
 //! [`judge`](super::judge).
 
-use crate::corpus::{DocKind, Hit, Retriever};
+use crate::corpus::{Hit, Retriever};
 use crate::embed::{dot, Encoder};
 use crate::text::split_sentences;
 
-use super::{judge, Passage, SourceKind, Verdict, VerdictConfig, VerdictError};
+use super::{judge, Passage, Verdict, VerdictConfig, VerdictError};
 
 /// Checks claims against one or more retrievers.
 pub struct Checker<'a> {
     enc: &'a dyn Encoder,
     cfg: VerdictConfig,
-}
-
-fn kind(k: DocKind) -> SourceKind {
-    match k {
-        DocKind::Reference => SourceKind::Reference,
-        DocKind::News => SourceKind::News,
-        DocKind::Other => SourceKind::Other,
-        DocKind::CrossReference => SourceKind::CrossReference,
-    }
 }
 
 impl<'a> Checker<'a> {
@@ -76,7 +67,7 @@ impl<'a> Checker<'a> {
                     doc_id: h.doc_id.clone(),
                     title: h.title.clone(),
                     source: h.source.clone(),
-                    kind: kind(h.kind),
+                    kind: h.kind,
                     url: h.url.clone(),
                     text: h.text[s..e].trim().to_string(),
                     start: h.start + s,

@@ -47,27 +47,10 @@ pub enum VerdictError {
     Search(String),
 }
 
-/// The kind of source a passage comes from (same names as the corpus's
-/// document kinds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SourceKind {
-    Reference,
-    News,
-    Other,
-    CrossReference,
-}
+/// The kind of source a passage comes from: the corpus's document kind.
+pub use crate::corpus::DocKind as SourceKind;
 
 impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Reference => "reference",
-            SourceKind::News => "news",
-            SourceKind::Other => "other",
-            SourceKind::CrossReference => "cross-reference",
-        }
-    }
-
     /// How the kind reads in an explanation ("one news source").
     fn adjective(self) -> &'static str {
         match self {
@@ -76,12 +59,6 @@ impl SourceKind {
             SourceKind::Other => "",
             SourceKind::CrossReference => "cross-referenced ",
         }
-    }
-}
-
-impl fmt::Display for SourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
