@@ -8,6 +8,11 @@
 //! claim is scored by the model that did not see its evidence), and the
 //! held-out claims (and every other data set) are scored once by the model
 //! trained on the whole tuning part.
+//!
+//! Two claim-level rules are reported: the head alone (best p(supports) and
+//! p(refutes) among the top passages against thresholds) and a hybrid
+//! (similarity decides support as in the baseline, the head only adds
+//! refutations). docs/verdicts.md gives the figures.
 
 use std::collections::HashMap;
 
