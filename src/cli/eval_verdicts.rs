@@ -65,6 +65,24 @@ pub struct EvalVerdictsArgs {
     /// Persistent embedding cache file, so that re-runs do not embed again.
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
+    /// Experimental: also train the learned stance head on the evidence
+    /// labels of the Climate-FEVER tuning claims (5-fold cross-fitted there),
+    /// choose its thresholds on the tuning part and report its verdicts on
+    /// every data set (needs --climate-fever).
+    #[arg(long, requires = "climate_fever")]
+    pub stance_head: bool,
+    /// AdamW weight decay(s) for the stance head; with several values the one
+    /// with the best cross-fitted evidence-level macro-F1 on the tuning part is used.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.01",
+        value_name = "W,..."
+    )]
+    pub head_weight_decay: Vec<f64>,
+    /// AdamW steps (full batch) for the stance head.
+    #[arg(long, default_value_t = 300, value_name = "N")]
+    pub head_steps: usize,
 }
 
 /// How evidence is retrieved in the evaluation.
@@ -87,7 +105,7 @@ pub enum Pool {
 
 /// Gold label of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Gold {
+pub(crate) enum Gold {
     Supports,
     Refutes,
     Nei,
@@ -118,20 +136,24 @@ fn column(v: VerdictKind) -> usize {
 }
 
 /// One claim with its retrieved passages and their text conflicts.
-struct Case {
-    claim: String,
-    gold: Gold,
-    heldout: bool,
-    passages: Vec<Passage>,
-    conflicts: Vec<Conflicts>,
+pub(crate) struct Case {
+    pub(crate) id: String,
+    pub(crate) claim: String,
+    pub(crate) gold: Gold,
+    pub(crate) heldout: bool,
+    pub(crate) passages: Vec<Passage>,
+    pub(crate) conflicts: Vec<Conflicts>,
 }
 
 /// A data set loaded and embedded.
-struct Dataset {
-    name: String,
+pub(crate) struct Dataset {
+    pub(crate) name: String,
     corpus_size: usize,
     skipped: usize,
-    cases: Vec<Case>,
+    pub(crate) cases: Vec<Case>,
+    /// Labelled (claim id, claim, evidence sentence, stance class) pairs
+    /// (Climate-FEVER only), for the learned stance head.
+    pub(crate) pairs: Vec<(String, String, String, usize)>,
 }
 
 pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
@@ -173,10 +195,13 @@ pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
     for d in &sets {
         report(d, &cfg, a)?;
     }
+    if a.stance_head {
+        super::eval_head::run(enc.as_ref(), &sets, &cfg, a)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn is_heldout(id: &str, frac: f64) -> bool {
+pub(crate) fn is_heldout(id: &str, frac: f64) -> bool {
     (text_key(&format!("verdict-split:{id}")) % 10_000) < (frac * 10_000.0) as u64
 }
 
@@ -261,6 +286,7 @@ fn retrieve_hybrid(
             .collect();
         cases.push(Case {
             heldout: is_heldout(&id, heldout),
+            id,
             claim,
             gold,
             passages,
@@ -306,6 +332,7 @@ fn retrieve(
                 .collect();
             Case {
                 heldout: is_heldout(&id, heldout),
+                id,
                 claim,
                 gold,
                 passages,
@@ -318,6 +345,8 @@ fn retrieve(
 #[derive(Deserialize)]
 struct CfEvidence {
     evidence_id: String,
+    #[serde(default)]
+    evidence_label: Option<String>,
     article: String,
     evidence: String,
 }
@@ -340,6 +369,7 @@ fn load_climate_fever(
     let (rows, mut skipped) = read_jsonl::<CfClaim>(path)?;
     let mut pool: BTreeMap<String, Passage> = BTreeMap::new();
     let mut claims = Vec::new();
+    let mut pairs = Vec::new();
     for r in rows {
         let gold = match r.claim_label.as_str() {
             "SUPPORTS" => Gold::Supports,
@@ -357,6 +387,15 @@ fn load_climate_fever(
             }
         };
         for e in r.evidences {
+            let class = match e.evidence_label.as_deref() {
+                Some("SUPPORTS") => Some(veracity::verdict::head::SUPPORTS),
+                Some("REFUTES") => Some(veracity::verdict::head::REFUTES),
+                Some("NOT_ENOUGH_INFO") => Some(veracity::verdict::head::NEUTRAL),
+                _ => None,
+            };
+            if let Some(c) = class {
+                pairs.push((r.claim_id.clone(), r.claim.clone(), e.evidence.clone(), c));
+            }
             pool.entry(e.evidence_id.clone())
                 .or_insert_with(|| Passage {
                     doc_id: e.evidence_id,
@@ -380,6 +419,7 @@ fn load_climate_fever(
         corpus_size,
         skipped,
         cases,
+        pairs,
     })
 }
 
@@ -487,21 +527,22 @@ fn load_scifact(
         corpus_size,
         skipped: s1 + s2,
         cases,
+        pairs: Vec::new(),
     })
 }
 
 /// Confusion counts: gold row (4, DISPUTED last) × predicted column (4).
 #[derive(Default, Clone)]
-struct Scores {
-    m: [[usize; 4]; 4],
-    kinds: BTreeMap<VerdictKind, usize>,
+pub(crate) struct Scores {
+    pub(crate) m: [[usize; 4]; 4],
+    pub(crate) kinds: BTreeMap<VerdictKind, usize>,
 }
 
 impl Scores {
-    fn n(&self) -> usize {
+    pub(crate) fn n(&self) -> usize {
         (0..3).map(|r| self.m[r].iter().sum::<usize>()).sum()
     }
-    fn accuracy(&self) -> f64 {
+    pub(crate) fn accuracy(&self) -> f64 {
         let n = self.n();
         if n == 0 {
             return 0.0;
@@ -510,7 +551,7 @@ impl Scores {
     }
     /// Macro-F1 over SUPPORTS / REFUTES / NOT_ENOUGH_INFO (disputed
     /// predictions count against recall).
-    fn macro_f1(&self) -> f64 {
+    pub(crate) fn macro_f1(&self) -> f64 {
         (0..3)
             .map(|c| {
                 let tp = self.m[c][c] as f64;
@@ -529,7 +570,7 @@ impl Scores {
     }
 }
 
-fn gold_row(g: Gold) -> usize {
+pub(crate) fn gold_row(g: Gold) -> usize {
     match g {
         Gold::Supports => 0,
         Gold::Refutes => 1,
@@ -565,7 +606,7 @@ fn score_similarity_only<'a>(cases: impl Iterator<Item = &'a Case>, t: f32) -> S
     s
 }
 
-fn steps(lo: f32, hi: f32, step: f32) -> Vec<f32> {
+pub(crate) fn steps(lo: f32, hi: f32, step: f32) -> Vec<f32> {
     let n = ((hi - lo) / step).round() as usize;
     (0..=n)
         .map(|i| ((lo + step * i as f32) * 1000.0).round() / 1000.0)
@@ -712,7 +753,7 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
     Ok(())
 }
 
-fn print_metrics(t: &Scores, h: &Scores) {
+pub(crate) fn print_metrics(t: &Scores, h: &Scores) {
     println!(
         "  {:<10} {:>7} {:>9} {:>9}",
         "part", "claims", "accuracy", "macro-F1"
@@ -728,7 +769,7 @@ fn print_metrics(t: &Scores, h: &Scores) {
     }
 }
 
-fn print_confusion(s: &Scores) {
+pub(crate) fn print_confusion(s: &Scores) {
     println!(
         "  {:<18} {:>9} {:>9} {:>16} {:>9}",
         "", "SUPPORTS", "REFUTES", "NOT_ENOUGH_INFO", "disputed"

@@ -6,6 +6,7 @@ mod check;
 mod claims;
 mod embed;
 mod eval;
+mod eval_head;
 mod eval_verdicts;
 mod index;
 mod models;

@@ -22,6 +22,7 @@
 
 pub mod check;
 pub mod config;
+pub mod head;
 pub mod memory;
 pub mod stance;
 
@@ -45,6 +46,8 @@ pub enum VerdictError {
     Embed(#[from] crate::embed::EmbedError),
     #[error("evidence search failed: {0}")]
     Search(String),
+    #[error("stance head: {0}")]
+    Head(String),
 }
 
 /// The kind of source a passage comes from: the corpus's document kind.

@@ -1,0 +1,347 @@
+//! `veracity eval verdicts --stance-head`: an experiment with the learned
+//! stance head ([`veracity::verdict::head`]).
+//!
+//! The head is trained on the evidence-level stance labels of the
+//! Climate-FEVER claims in the tuning part only (the same hash split as the
+//! verdict evaluation). Its thresholds are chosen on the tuning part from
+//! cross-fitted probabilities (5 folds by a hash of the claim id: a tuning
+//! claim is scored by the model that did not see its evidence), and the
+//! held-out claims (and every other data set) are scored once by the model
+//! trained on the whole tuning part.
+//!
+//! Two claim-level rules are reported: the head alone (best p(supports) and
+//! p(refutes) among the top passages against thresholds) and a hybrid
+//! (similarity decides support as in the baseline, the head only adds
+//! refutations). docs/verdicts.md gives the figures.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use rayon::prelude::*;
+use veracity::embed::{cache::text_key, Encoder};
+use veracity::verdict::head::{self, HeadTrainOptions, StanceHead};
+use veracity::verdict::{Conflicts, VerdictConfig, VerdictKind};
+
+use super::eval_verdicts::{
+    gold_row, is_heldout, print_confusion, print_metrics, steps, Case, Dataset, Gold, Scores,
+};
+
+const FOLDS: u64 = 5;
+
+/// A trained configuration: cross-fitted macro-F1, options, fold models,
+/// cross-fitted probabilities.
+type Chosen = (f64, HeadTrainOptions, Vec<StanceHead>, Vec<[f32; 3]>);
+
+fn fold(id: &str) -> usize {
+    (text_key(&format!("stance-fold:{id}")) % FOLDS) as usize
+}
+
+/// Embeddings of `texts`, by text (the encoder's cache makes repeats free).
+fn embed_all(enc: &dyn Encoder, texts: Vec<&str>) -> anyhow::Result<HashMap<String, Vec<f32>>> {
+    let mut uniq: Vec<&str> = texts;
+    uniq.sort_unstable();
+    uniq.dedup();
+    let pb = super::progress::bar(uniq.len() as u64, "embedding", "sentences");
+    let mut out = HashMap::with_capacity(uniq.len());
+    for part in uniq.chunks(256) {
+        for (t, v) in part.iter().zip(enc.embed(part)?) {
+            out.insert(t.to_string(), v);
+        }
+        pb.inc(part.len() as u64);
+    }
+    pb.finish_and_clear();
+    Ok(out)
+}
+
+/// Verdict column from the head's passage probabilities: the best
+/// supporting and refuting probability among the `k` most similar relevant
+/// passages against their thresholds; the stronger side wins a tie-in.
+fn column(probs: &[[f32; 3]], k: usize, mean: bool, ts: f32, tr: f32) -> usize {
+    let (mut s, mut r) = (0f32, 0f32);
+    let top = &probs[..k.min(probs.len())];
+    for p in top {
+        if mean {
+            s += p[head::SUPPORTS] / top.len() as f32;
+            r += p[head::REFUTES] / top.len() as f32;
+        } else {
+            s = s.max(p[head::SUPPORTS]);
+            r = r.max(p[head::REFUTES]);
+        }
+    }
+    match (s >= ts, r >= tr) {
+        (true, true) if s >= r => 0,
+        (true, false) => 0,
+        (_, true) => 1,
+        _ => 2,
+    }
+}
+
+/// Hybrid: the head only finds refutations (best p(refutes) among the top
+/// `k` reaches `tr`); otherwise supported when the best similarity reaches
+/// `tsim` and the best p(supports) reaches `ts`, else not enough info.
+fn column_hybrid(c: &Case, probs: &[[f32; 3]], p: Params) -> usize {
+    let top = &probs[..p.k.min(probs.len())];
+    let r = top.iter().map(|x| x[head::REFUTES]).fold(0f32, f32::max);
+    let s = top.iter().map(|x| x[head::SUPPORTS]).fold(0f32, f32::max);
+    let best = c
+        .passages
+        .first()
+        .map_or(f32::NEG_INFINITY, |x| x.similarity);
+    if r >= p.tr {
+        1
+    } else if best >= p.tsim && s >= p.ts {
+        0
+    } else {
+        2
+    }
+}
+
+fn score<'a>(cases: impl Iterator<Item = (&'a Case, &'a Vec<[f32; 3]>)>, p: Params) -> Scores {
+    let mut s = Scores::default();
+    for (c, probs) in cases {
+        let col = if p.tsim > 0.0 {
+            column_hybrid(c, probs, p)
+        } else {
+            column(probs, p.k, p.mean, p.ts, p.tr)
+        };
+        s.m[gold_row(c.gold)][col] += 1;
+        if c.gold != Gold::Disputed {
+            let v = [
+                VerdictKind::VerifiedByReference,
+                VerdictKind::Contradicted,
+                VerdictKind::InsufficientEvidence,
+            ][col];
+            *s.kinds.entry(v).or_default() += 1;
+        }
+    }
+    s
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Params {
+    k: usize,
+    mean: bool,
+    /// > 0: the hybrid rule with this similarity threshold for support.
+    tsim: f32,
+    ts: f32,
+    tr: f32,
+}
+
+/// Evidence-level confusion and macro-F1 of argmax predictions.
+fn evidence_scores(preds: &[[f32; 3]], y: &[usize]) -> (f64, f64) {
+    let mut m = [[0usize; 3]; 3];
+    for (p, &g) in preds.iter().zip(y) {
+        let a = (0..3).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap_or(2);
+        m[g][a] += 1;
+    }
+    let n: usize = m.iter().flatten().sum();
+    let acc = (0..3).map(|i| m[i][i]).sum::<usize>() as f64 / n.max(1) as f64;
+    let f1 = (0..3)
+        .map(|c| {
+            let tp = m[c][c] as f64;
+            let pred: f64 = (0..3).map(|r| m[r][c] as f64).sum();
+            let gold: f64 = m[c].iter().sum::<usize>() as f64;
+            if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (pred + gold)
+            }
+        })
+        .sum::<f64>()
+        / 3.0;
+    (acc, f1)
+}
+
+pub fn run(
+    enc: &dyn Encoder,
+    sets: &[Dataset],
+    cfg: &VerdictConfig,
+    a: &super::eval_verdicts::EvalVerdictsArgs,
+) -> anyhow::Result<()> {
+    let heldout = a.heldout;
+    let cf = sets.iter().find(|d| !d.pairs.is_empty()).context(
+        "--stance-head needs evidence-level labels (evidence_label) in the Climate-FEVER file",
+    )?;
+    let tol = cfg.stance.number_tolerance;
+    let mut texts: Vec<&str> = Vec::new();
+    for d in sets {
+        for c in &d.cases {
+            texts.push(&c.claim);
+            texts.extend(c.passages.iter().map(|p| p.text.as_str()));
+        }
+    }
+    for p in &cf.pairs {
+        texts.push(&p.1);
+        texts.push(&p.2);
+    }
+    let emb = embed_all(enc, texts)?;
+    let pair_rows = |held: bool| -> (Vec<Vec<f32>>, Vec<usize>, Vec<usize>) {
+        let sel: Vec<_> = cf
+            .pairs
+            .iter()
+            .filter(|p| is_heldout(&p.0, heldout) == held)
+            .collect();
+        let x = sel
+            .par_iter()
+            .map(|p| head::features(&emb[&p.1], &emb[&p.2], &Conflicts::find(&p.1, &p.2, tol)))
+            .collect();
+        (
+            x,
+            sel.iter().map(|p| p.3).collect(),
+            sel.iter().map(|p| fold(&p.0)).collect(),
+        )
+    };
+    let (x, y, folds) = pair_rows(false);
+    let (xh, yh, _) = pair_rows(true);
+    let mut count = [0usize; 3];
+    for &c in &y {
+        count[c] += 1;
+    }
+    println!("== learned stance head (experiment)");
+    println!(
+        "training pairs (Climate-FEVER tuning claims' evidence): {} (supports {}, refutes {}, neutral {}); held-out pairs {}",
+        y.len(),
+        count[0],
+        count[1],
+        count[2],
+        yh.len(),
+    );
+    // Cross-fitted models per weight decay; keep the best by evidence-level
+    // macro-F1 of the cross-fitted predictions (tuning part only).
+    let mut chosen: Option<Chosen> = None;
+    for &wd in &a.head_weight_decay {
+        let opts = HeadTrainOptions {
+            steps: a.head_steps,
+            weight_decay: wd,
+            ..Default::default()
+        };
+        let mut fold_models: Vec<StanceHead> = Vec::new();
+        let mut cross = vec![[0f32; 3]; y.len()];
+        for f in 0..FOLDS as usize {
+            let idx: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
+            let xf: Vec<Vec<f32>> = idx.iter().map(|&i| x[i].clone()).collect();
+            let yf: Vec<usize> = idx.iter().map(|&i| y[i]).collect();
+            let m = head::train(&xf, &yf, &opts)?;
+            for i in (0..y.len()).filter(|&i| folds[i] == f) {
+                cross[i] = m.probs(&x[i]);
+            }
+            fold_models.push(m);
+        }
+        let (acc, f1) = evidence_scores(&cross, &y);
+        println!("  {opts:?}: cross-fitted evidence-level accuracy {acc:.3}, macro-F1 {f1:.3}");
+        if chosen.as_ref().is_none_or(|c| f1 > c.0) {
+            chosen = Some((f1, opts, fold_models, cross));
+        }
+    }
+    let (_, opts, fold_models, cross) = chosen.context("no --head-weight-decay value")?;
+    println!("chosen: {opts:?}");
+    let full = head::train(&x, &y, &opts)?;
+    let fit: Vec<[f32; 3]> = x.iter().map(|r| full.probs(r)).collect();
+    let held: Vec<[f32; 3]> = xh.iter().map(|r| full.probs(r)).collect();
+    for (name, p, g) in [
+        ("fit (tuning pairs, full model)", &fit, &y),
+        ("cross-fitted (tuning pairs)", &cross, &y),
+        ("held-out pairs", &held, &yh),
+    ] {
+        let (acc, f1) = evidence_scores(p, g);
+        println!("  evidence-level {name:<32} accuracy {acc:.3}  macro-F1 {f1:.3}");
+    }
+
+    // Passage probabilities for every case of every data set.
+    let min_sim = cfg.retrieval.min_similarity;
+    let probs: Vec<Vec<Vec<[f32; 3]>>> = sets
+        .iter()
+        .map(|d| {
+            let is_cf = std::ptr::eq(d, cf);
+            d.cases
+                .par_iter()
+                .map(|c| {
+                    let m = if is_cf && !c.heldout {
+                        &fold_models[fold(&c.id)]
+                    } else {
+                        &full
+                    };
+                    c.passages
+                        .iter()
+                        .zip(&c.conflicts)
+                        .filter(|(p, _)| p.similarity >= min_sim)
+                        .map(|(p, k)| m.probs(&head::features(&emb[&c.claim], &emb[&p.text], k)))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let cf_i = sets.iter().position(|d| std::ptr::eq(d, cf)).unwrap_or(0);
+    let mut grid = Vec::new();
+    for k in [1, 2, 3, 5, 10, 20] {
+        for mean in [false, true] {
+            for ts in steps(0.10, 0.95, 0.025) {
+                for tr in steps(0.10, 0.95, 0.025) {
+                    grid.push(Params {
+                        k,
+                        mean,
+                        tsim: 0.0,
+                        ts,
+                        tr,
+                    });
+                }
+            }
+        }
+    }
+    let tuning = |p: Params| {
+        score(
+            cf.cases
+                .iter()
+                .zip(&probs[cf_i])
+                .filter(|(c, _)| !c.heldout),
+            p,
+        )
+        .macro_f1()
+    };
+    let mut hgrid = Vec::new();
+    for k in [1, 2, 3, 5, 10, 20] {
+        for tsim in steps(0.50, 0.85, 0.025) {
+            for ts in steps(0.0, 0.9, 0.1) {
+                for tr in steps(0.30, 0.95, 0.025) {
+                    hgrid.push(Params {
+                        k,
+                        mean: false,
+                        tsim,
+                        ts,
+                        tr,
+                    });
+                }
+            }
+        }
+    }
+    for (label, grid) in [
+        ("head alone", grid),
+        ("hybrid (similarity supports, head refutes)", hgrid),
+    ] {
+        let best = grid
+            .par_iter()
+            .map(|&p| (p, tuning(p)))
+            .reduce_with(|a, b| if b.1 > a.1 { b } else { a })
+            .context("empty grid")?
+            .0;
+        println!("\n-- {label}: {best:?}");
+        println!(
+        "thresholds chosen on the Climate-FEVER tuning part: top {} passages, {} probability, supports if p(supports) >= {}, refutes if p(refutes) >= {}",
+        best.k,
+        if best.mean { "mean" } else { "max" },
+        best.ts,
+        best.tr
+    );
+        for (d, pr) in sets.iter().zip(&probs) {
+            let st = score(d.cases.iter().zip(pr).filter(|(c, _)| !c.heldout), best);
+            let sh = score(d.cases.iter().zip(pr).filter(|(c, _)| c.heldout), best);
+            println!("\n{} with the stance head:", d.name);
+            print_metrics(&st, &sh);
+            println!("confusion matrix, held-out (rows gold, columns predicted):");
+            print_confusion(&sh);
+            println!("confusion matrix, tuning:");
+            print_confusion(&st);
+        }
+    }
+    Ok(())
+}
