@@ -369,32 +369,7 @@ impl CheckWorthiness {
 mod tests {
     use super::*;
 
-    /// A deterministic stand-in encoder: letter frequencies, normalised.
-    pub(crate) struct LetterEncoder;
-    impl Encoder for LetterEncoder {
-        fn embed(&self, texts: &[&str]) -> crate::embed::Result<Vec<Vec<f32>>> {
-            Ok(texts
-                .iter()
-                .map(|t| {
-                    let mut v = [0.0f32; 26];
-                    for c in t.chars().filter(|c| c.is_ascii_alphabetic()) {
-                        v[(c.to_ascii_lowercase() as u8 - b'a') as usize] += 1.0;
-                    }
-                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    v.iter().map(|x| x / n).collect()
-                })
-                .collect())
-        }
-        fn dims(&self) -> usize {
-            26
-        }
-        fn max_len(&self) -> usize {
-            512
-        }
-        fn name(&self) -> &str {
-            "test/letters"
-        }
-    }
+    use crate::embed::cache::tests::LetterEncoder;
 
     #[test]
     fn default_head_loads_and_scores_in_range() {
@@ -402,9 +377,12 @@ mod tests {
         assert!(cw.threshold() > 0.0 && cw.threshold() < 1.0);
         assert_eq!(cw.head().encoder, crate::embed::DEFAULT_MODEL);
         // The built-in head needs the real model: a different encoder is refused.
-        let e = cw.score(&LetterEncoder, &["x"]).unwrap_err().to_string();
+        let e = cw
+            .score(&LetterEncoder::new(), &["x"])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--model"), "{e}");
-        assert!(cw.score(&LetterEncoder, &[]).unwrap().is_empty());
+        assert!(cw.score(&LetterEncoder::new(), &[]).unwrap().is_empty());
     }
 
     #[test]
@@ -426,7 +404,7 @@ mod tests {
             "Let me be clear about this.",
             "We love our great country!",
         ];
-        let enc = LetterEncoder;
+        let enc = LetterEncoder::new();
         let mut xs = Vec::new();
         let mut ys = Vec::new();
         let template = Head {

@@ -195,8 +195,18 @@ pub(crate) mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// A deterministic test encoder: letter-frequency vectors, normalised.
+    /// Shared by the unit tests of every module that needs an encoder.
+    #[allow(clippy::new_without_default)]
     pub struct LetterEncoder {
         pub calls: AtomicUsize,
+    }
+
+    impl LetterEncoder {
+        pub fn new() -> Self {
+            LetterEncoder {
+                calls: AtomicUsize::new(0),
+            }
+        }
     }
 
     impl Encoder for LetterEncoder {

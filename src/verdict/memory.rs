@@ -84,32 +84,7 @@ mod tests {
     use super::*;
     use crate::verdict::SourceKind;
 
-    /// Deterministic bag-of-letters encoder for tests.
-    struct Letters;
-    impl Encoder for Letters {
-        fn embed(&self, texts: &[&str]) -> crate::embed::Result<Vec<Vec<f32>>> {
-            Ok(texts
-                .iter()
-                .map(|t| {
-                    let mut v = [0.0f32; 26];
-                    for c in t.chars().filter(|c| c.is_ascii_alphabetic()) {
-                        v[(c.to_ascii_lowercase() as u8 - b'a') as usize] += 1.0;
-                    }
-                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    v.iter().map(|x| x / n).collect::<Vec<f32>>()
-                })
-                .collect())
-        }
-        fn dims(&self) -> usize {
-            26
-        }
-        fn max_len(&self) -> usize {
-            512
-        }
-        fn name(&self) -> &str {
-            "test/letters"
-        }
-    }
+    use crate::embed::cache::tests::LetterEncoder as Letters;
 
     fn p(id: &str, text: &str) -> Passage {
         Passage {
@@ -129,18 +104,18 @@ mod tests {
     #[test]
     fn finds_nearest_first() {
         let idx = MemoryIndex::build(
-            &Letters,
+            &Letters::new(),
             vec![p("x", "zzzz yyyy"), p("a", "aaaa bbbb"), p("b", "aaab")],
             2,
             |_| {},
         )
         .unwrap();
-        let hits = idx.search(&Letters, "aaaa bbbb", 2).unwrap();
+        let hits = idx.search(&Letters::new(), "aaaa bbbb", 2).unwrap();
         assert_eq!(hits.len(), 2);
         assert_eq!(hits[0].doc_id, "a");
         assert!((hits[0].similarity - 1.0).abs() < 1e-5);
         assert_eq!(hits[1].doc_id, "b");
-        assert!(idx.search(&Letters, "q", 0).unwrap().is_empty());
-        assert_eq!(idx.search(&Letters, "q", 10).unwrap().len(), 3);
+        assert!(idx.search(&Letters::new(), "q", 0).unwrap().is_empty());
+        assert_eq!(idx.search(&Letters::new(), "q", 10).unwrap().len(), 3);
     }
 }
