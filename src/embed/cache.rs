@@ -196,7 +196,6 @@ pub(crate) mod tests {
 
     /// A deterministic test encoder: letter-frequency vectors, normalised.
     /// Shared by the unit tests of every module that needs an encoder.
-    #[allow(clippy::new_without_default)]
     pub struct LetterEncoder {
         pub calls: AtomicUsize,
     }
