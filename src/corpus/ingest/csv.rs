@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::{default_source, lossy, open, record_to_document, IngestOptions, Sink};
+use super::{default_source, lossy, open_or_skip, record_to_document, IngestOptions, Sink};
 use crate::corpus::CorpusError;
 
 /// Split one complete CSV record into fields.
@@ -54,12 +54,8 @@ fn quotes_balanced(s: &str) -> bool {
 /// Read a CSV file with a header; rows with the wrong number of fields or bad
 /// quoting are skipped and reported.
 pub fn read(path: &Path, opts: &IngestOptions, sink: &mut dyn Sink) -> Result<(), CorpusError> {
-    let file = match open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            sink.skipped(path, 0, &e.to_string());
-            return Ok(());
-        }
+    let Some(file) = open_or_skip(path, sink) else {
+        return Ok(());
     };
     let src = default_source(path);
     let mut r = BufReader::with_capacity(1 << 20, file);

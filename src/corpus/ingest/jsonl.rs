@@ -3,17 +3,13 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::{default_source, lossy, open, record_to_document, IngestOptions, Sink};
+use super::{default_source, lossy, open_or_skip, record_to_document, IngestOptions, Sink};
 use crate::corpus::CorpusError;
 
 /// Read a JSONL file; blank lines are ignored, bad lines skipped and reported.
 pub fn read(path: &Path, opts: &IngestOptions, sink: &mut dyn Sink) -> Result<(), CorpusError> {
-    let file = match open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            sink.skipped(path, 0, &e.to_string());
-            return Ok(());
-        }
+    let Some(file) = open_or_skip(path, sink) else {
+        return Ok(());
     };
     let src = default_source(path);
     let mut r = BufReader::with_capacity(1 << 20, file);

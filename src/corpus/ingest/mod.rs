@@ -12,7 +12,7 @@ pub mod jsonl;
 pub mod wiki;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -259,12 +259,14 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Open a file, mapping the error to [`CorpusError::Io`].
-pub fn open(path: &Path) -> Result<std::fs::File, CorpusError> {
-    std::fs::File::open(path).map_err(|e| CorpusError::io(path, e))
-}
-
-/// A path for messages.
-pub fn shown(path: &Path) -> PathBuf {
-    path.to_path_buf()
+/// Open an input file; an unreadable one is reported to `sink` as skipped
+/// (the run goes on) and `None` is returned.
+pub fn open_or_skip(path: &Path, sink: &mut dyn Sink) -> Option<std::fs::File> {
+    match std::fs::File::open(path) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            sink.skipped(path, 0, &CorpusError::io(path, e).to_string());
+            None
+        }
+    }
 }

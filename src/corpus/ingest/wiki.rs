@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 
 use quick_xml::events::Event;
 
-use super::{open, CountingReader, IngestOptions, Sink};
+use super::{open_or_skip, CountingReader, IngestOptions, Sink};
 use crate::corpus::{wikitext, CorpusError, Document};
 
 /// The article URL for a title.
@@ -41,12 +41,8 @@ pub fn read(
     opts: &IngestOptions,
     sink: &mut dyn Sink,
 ) -> Result<(), CorpusError> {
-    let file = match open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            sink.skipped(path, 0, &e.to_string());
-            return Ok(());
-        }
+    let Some(file) = open_or_skip(path, sink) else {
+        return Ok(());
     };
     let (counting, count) = CountingReader::new(file);
     let inner: Box<dyn Read> = if bz2 {
