@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::veracity;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -12,14 +14,6 @@ fn root() -> &'static Path {
 
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/analyze").join(name)
-}
-
-fn veracity() -> Command {
-    let mut c = Command::cargo_bin("veracity").unwrap();
-    c.env_remove("VERACITY_MODEL_DIR")
-        .env_remove("VERACITY_OFFLINE")
-        .args(["--threads", "2"]);
-    c
 }
 
 fn demo(format: &str) -> (String, String) {

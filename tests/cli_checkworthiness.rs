@@ -4,16 +4,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn veracity() -> Command {
-    let mut c = Command::cargo_bin("veracity").unwrap();
-    c.env_remove("VERACITY_MODEL_DIR")
-        .env_remove("VERACITY_OFFLINE")
-        .env("VERACITY_THREADS", "2");
-    c
-}
+mod common;
+use common::veracity;
 
 /// A ClaimBuster-format file: factual sentences (label 1) and chit-chat (0),
 /// plus one malformed row.

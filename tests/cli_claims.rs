@@ -2,21 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::veracity;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/claims")
         .join(name)
-}
-
-fn veracity() -> Command {
-    let mut c = Command::cargo_bin("veracity").unwrap();
-    c.env_remove("VERACITY_MODEL_DIR")
-        .env_remove("VERACITY_OFFLINE")
-        .env("VERACITY_THREADS", "2");
-    c
 }
 
 fn claims_json(args: &[&str], file: &Path) -> Value {

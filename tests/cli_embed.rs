@@ -2,21 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use veracity::embed::models::{resolve, ResolveOptions};
 use veracity::embed::npy;
+
+mod common;
+use common::veracity;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn veracity() -> Command {
-    let mut c = Command::cargo_bin("veracity").unwrap();
-    c.env_remove("VERACITY_MODEL_DIR")
-        .env_remove("VERACITY_OFFLINE");
-    c
 }
 
 /// Files of the real model (fetched by the library when missing).

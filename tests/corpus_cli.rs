@@ -4,15 +4,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn veracity() -> Command {
-    let mut c = Command::cargo_bin("veracity").unwrap();
-    c.env_remove("VERACITY_MODEL_DIR")
-        .env("VERACITY_THREADS", "1");
-    c
-}
+mod common;
+use common::veracity;
 
 fn add(index: &Path, args: &[&str]) -> (String, String) {
     let out = veracity()

@@ -2,16 +2,12 @@
 //! propaganda` on a tiny PTC-layout corpus written for this project
 //! (tests/fixtures/propaganda/ptc-mini), with the real embedding model.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-const MINI: &str = "tests/fixtures/propaganda/ptc-mini";
+mod common;
+use common::veracity;
 
-fn veracity() -> Command {
-    let mut c = Command::cargo_bin("veracity").unwrap();
-    c.args(["--threads", "2"]);
-    c
-}
+const MINI: &str = "tests/fixtures/propaganda/ptc-mini";
 
 fn train(dir: &std::path::Path, out: &str) -> (Value, String) {
     let out_path = dir.join(out);

@@ -4,21 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::veracity;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/verdict")
         .join(name)
-}
-
-fn veracity() -> Command {
-    let mut c = Command::cargo_bin("veracity").unwrap();
-    c.env_remove("VERACITY_MODEL_DIR")
-        .env_remove("VERACITY_OFFLINE")
-        .args(["--threads", "2"]);
-    c
 }
 
 /// Check all `claims` in one run (one model load) and return the verdicts.
