@@ -5,7 +5,7 @@
 //! threads follow RAYON_NUM_THREADS. Results: benchsuite/runs/.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use veracity::embed::{load_encoder, DeviceChoice, EncoderOptions, ResolveOptions};
+use veracity::embed::{load_encoder, Backend, DeviceChoice, EncoderOptions, ResolveOptions};
 
 const BASE: &[&str] = &[
     "The Senate passed the bill 52-48 on Tuesday.",
@@ -25,26 +25,29 @@ fn sentences(n: usize) -> Vec<String> {
 }
 
 fn bench_embed(c: &mut Criterion) {
-    let enc = load_encoder(&EncoderOptions {
-        resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
-        device: DeviceChoice::Cpu,
-    })
-    .expect("model: run `veracity models fetch` first");
     let texts = sentences(256);
-    let mut g = c.benchmark_group("embed_minilm_cpu");
-    g.sample_size(10);
-    for batch in [1usize, 8, 32, 128] {
-        g.throughput(Throughput::Elements(texts.len() as u64));
-        g.bench_with_input(BenchmarkId::new("batch", batch), &batch, |b, &batch| {
-            b.iter(|| {
-                for chunk in texts.chunks(batch) {
-                    let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-                    enc.embed(&refs).unwrap();
-                }
-            })
-        });
+    for (label, backend) in [("native", Backend::Native), ("candle", Backend::Candle)] {
+        let enc = load_encoder(&EncoderOptions {
+            resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
+            device: DeviceChoice::Cpu,
+            backend,
+        })
+        .expect("model: run `veracity models fetch` first");
+        let mut g = c.benchmark_group(format!("embed_minilm_cpu_{label}"));
+        g.sample_size(10);
+        for batch in [1usize, 8, 32, 128] {
+            g.throughput(Throughput::Elements(texts.len() as u64));
+            g.bench_with_input(BenchmarkId::new("batch", batch), &batch, |b, &batch| {
+                b.iter(|| {
+                    for chunk in texts.chunks(batch) {
+                        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                        enc.embed(&refs).unwrap();
+                    }
+                })
+            });
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 criterion_group!(benches, bench_embed);

@@ -2,7 +2,9 @@
 //! Reference vectors: tests/golden/all-MiniLM-L6-v2.json, written by
 //! tests/golden/generate.py (see its docstring for how to re-run it).
 
-use veracity::embed::{cosine, load_encoder, DeviceChoice, EncoderOptions, ResolveOptions};
+use veracity::embed::{
+    cosine, load_encoder, Backend, DeviceChoice, EncoderOptions, ResolveOptions,
+};
 
 #[derive(serde::Deserialize)]
 struct Golden {
@@ -36,32 +38,40 @@ fn candle_matches_sentence_transformers() {
     assert!(golden.sentences.iter().any(|s| s.text.is_empty()));
     assert!(golden.sentences.iter().any(|s| !s.text.is_ascii()));
 
-    let enc = load_encoder(&EncoderOptions {
-        resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
-        device: DeviceChoice::Cpu,
-    })
-    .expect("model (fetched automatically when missing)");
-    assert_eq!(enc.max_len(), golden.max_seq_length);
-    let texts: Vec<&str> = golden.sentences.iter().map(|s| s.text.as_str()).collect();
-    let batch = enc.embed(&texts).unwrap();
-    let mut worst = (1.0f32, "");
-    for (g, v) in golden.sentences.iter().zip(&batch) {
-        assert_eq!(v.len(), 384);
-        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        assert!((norm - 1.0).abs() < 1e-4, "{:?} has norm {norm}", g.text);
-        let c = cosine(v, &g.embedding);
-        if c < worst.0 {
-            worst = (c, &g.text);
+    // Both CPU backends: veracity's native kernels and candle's stock BertModel.
+    for backend in [Backend::Native, Backend::Candle] {
+        let enc = load_encoder(&EncoderOptions {
+            resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
+            device: DeviceChoice::Cpu,
+            backend,
+        })
+        .expect("model (fetched automatically when missing)");
+        assert_eq!(enc.max_len(), golden.max_seq_length);
+        let texts: Vec<&str> = golden.sentences.iter().map(|s| s.text.as_str()).collect();
+        let batch = enc.embed(&texts).unwrap();
+        let mut worst = (1.0f32, "");
+        for (g, v) in golden.sentences.iter().zip(&batch) {
+            assert_eq!(v.len(), 384);
+            let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-4, "{:?} has norm {norm}", g.text);
+            let c = cosine(v, &g.embedding);
+            if c < worst.0 {
+                worst = (c, &g.text);
+            }
+            assert!(
+                c >= 0.9999,
+                "{backend:?}: cosine {c} < 0.9999 for {:?}",
+                g.text
+            );
         }
-        assert!(c >= 0.9999, "cosine {c} < 0.9999 for {:?}", g.text);
-    }
-    eprintln!("worst cosine {:.7} for {:?}", worst.0, worst.1);
-    // Batching must not change results: one text at a time gives the same vectors.
-    for (t, v) in texts.iter().zip(&batch).step_by(5) {
-        let single = enc.embed_one(t).unwrap();
-        assert!(
-            cosine(&single, v) > 0.99999,
-            "batch vs single differ for {t:?}"
-        );
+        eprintln!("{backend:?}: worst cosine {:.7} for {:?}", worst.0, worst.1);
+        // Batching must not change results: one text at a time gives the same vectors.
+        for (t, v) in texts.iter().zip(&batch).step_by(5) {
+            let single = enc.embed_one(t).unwrap();
+            assert!(
+                cosine(&single, v) > 0.99999,
+                "{backend:?}: batch vs single differ for {t:?}"
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! and turns library errors into `anyhow` errors with context.
 
 mod analyze;
+mod bench;
 mod check;
 mod claims;
 mod embed;
@@ -54,6 +55,9 @@ pub struct GlobalArgs {
     /// Device to run the model on: auto picks a GPU when built in and present.
     #[arg(long, global = true, env = "VERACITY_DEVICE", value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
+    /// Engine for the model's forward pass: auto = native on the CPU, candle on a GPU.
+    #[arg(long, global = true, env = "VERACITY_BACKEND", value_enum, default_value_t = emb::Backend::Auto)]
+    pub backend: emb::Backend,
     /// CPU threads for model inference and parallel work (default: all cores).
     #[arg(long, global = true, env = "VERACITY_THREADS", value_name = "N")]
     pub threads: Option<usize>,
@@ -80,6 +84,7 @@ impl GlobalArgs {
         Ok(emb::load_encoder(&EncoderOptions {
             resolve: self.resolve_options(),
             device: self.device,
+            backend: self.backend,
         })?)
     }
 }
@@ -107,6 +112,9 @@ pub enum Command {
     Train(train::TrainCmd),
     /// Score an article for propaganda techniques (SemEval-2020 Task 11).
     Propaganda(propaganda::PropagandaArgs),
+    /// Measure speed: encoder throughput and latency on a sentence file.
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
     /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
@@ -153,6 +161,7 @@ pub fn main() -> ExitCode {
         Command::Propaganda(a) => propaganda::run(&cli.global, a),
         Command::Train(c) => train::run(&cli.global, c),
         Command::Eval(c) => eval::run(&cli.global, c),
+        Command::Bench(c) => bench::run(&cli.global, c),
     };
     match result {
         Ok(code) => code,

@@ -8,6 +8,11 @@
 //! length into batches under a token budget, padded to each batch's longest
 //! input, and returned in input order.
 //!
+//! Two engines run the forward pass (see [`Backend`]): veracity's own CPU
+//! kernels ([`super::native`]: no padding, fused passes, AVX-512 GEMM), the
+//! default on the CPU; and candle-transformers' stock `BertModel`, used on
+//! GPUs and selectable everywhere with `--backend candle`.
+//!
 //! The model runs in f32. candle's stock BERT builds its additive attention
 //! mask from `f32::MIN`, which overflows to -inf (and NaN after softmax) in
 //! f16/bf16; should half precision ever be used, that mask must use the
@@ -19,18 +24,20 @@ use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use super::models::ResolvedModel;
-use super::{EmbedError, Encoder, Result};
+use super::native::NativeBert;
+use super::{Backend, EmbedError, Encoder, Result};
 
 /// Default token budget of one forward pass (padded tokens included).
 pub const DEFAULT_TOKEN_BUDGET: usize = 16_384;
+/// Default token budget of one native forward pass (real tokens only).
+pub const NATIVE_TOKEN_BUDGET: usize = 4_096;
 /// Most texts in one forward pass, whatever their length.
 pub const MAX_BATCH: usize = 128;
 
 /// A BERT-family sentence encoder with mean pooling.
 pub struct BertEncoder {
-    model: BertModel,
+    engine: Engine,
     tokenizer: Tokenizer,
-    device: Device,
     name: String,
     dims: usize,
     max_len: usize,
@@ -38,9 +45,16 @@ pub struct BertEncoder {
     token_budget: usize,
 }
 
+/// What runs the forward pass.
+enum Engine {
+    Candle { model: BertModel, device: Device },
+    Native(NativeBert),
+}
+
 impl BertEncoder {
-    /// Load the encoder from resolved model files onto `device`.
-    pub fn load(resolved: &ResolvedModel, device: &Device) -> Result<Self> {
+    /// Load the encoder from resolved model files onto `device` with the
+    /// chosen backend (`auto`: native on the CPU, candle on a GPU).
+    pub fn load(resolved: &ResolvedModel, device: &Device, backend: Backend) -> Result<Self> {
         let m = &resolved.manifest;
         if m.architecture != "bert" || m.pooling != "mean" {
             return Err(EmbedError::Manifest {
@@ -75,24 +89,59 @@ impl BertEncoder {
         // SAFETY: the weights file is memory-mapped read-only; veracity never
         // writes to a model file while an encoder holds it.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, device)? };
-        let model = BertModel::load(vb, &config)?;
-        tracing::info!(
-            "loaded {} ({} dims, max {} tokens) from {}",
-            m.name,
-            config.hidden_size,
-            max_len,
-            resolved.source
-        );
-        Ok(BertEncoder {
-            model,
+        let use_native = match backend {
+            Backend::Native if !device.is_cpu() => {
+                return Err(EmbedError::DeviceUnavailable(
+                    "native backend on a GPU (it runs on the CPU only; use --backend candle)"
+                        .into(),
+                ))
+            }
+            Backend::Native => true,
+            Backend::Candle => false,
+            Backend::Auto => device.is_cpu(),
+        };
+        let (engine, token_budget) = if use_native {
+            match NativeBert::load(vb.clone(), &config) {
+                Ok(n) => (Engine::Native(n), NATIVE_TOKEN_BUDGET),
+                Err(e) if backend == Backend::Auto => {
+                    tracing::info!("native backend unavailable ({e}); using candle");
+                    (
+                        Engine::Candle {
+                            model: BertModel::load(vb, &config)?,
+                            device: device.clone(),
+                        },
+                        DEFAULT_TOKEN_BUDGET,
+                    )
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            (
+                Engine::Candle {
+                    model: BertModel::load(vb, &config)?,
+                    device: device.clone(),
+                },
+                DEFAULT_TOKEN_BUDGET,
+            )
+        };
+        let enc = BertEncoder {
+            engine,
             tokenizer,
-            device: device.clone(),
             name: m.name.clone(),
             dims: config.hidden_size,
             max_len,
             normalize: m.normalize,
-            token_budget: DEFAULT_TOKEN_BUDGET,
-        })
+            token_budget,
+        };
+        tracing::info!(
+            "loaded {} ({} dims, max {} tokens, {} backend) from {}",
+            m.name,
+            config.hidden_size,
+            max_len,
+            enc.backend(),
+            resolved.source
+        );
+        Ok(enc)
     }
 
     /// Change the token budget of one forward pass.
@@ -110,8 +159,30 @@ impl BertEncoder {
         Ok(enc.get_ids().to_vec())
     }
 
-    /// Run one padded batch; returns pooled (and normalised) rows.
+    /// Run one batch; returns pooled (and normalised) rows.
     fn forward_batch(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        match &self.engine {
+            Engine::Native(model) => {
+                let mut rows = model.forward_pooled(batch)?;
+                if self.normalize {
+                    for r in &mut rows {
+                        let norm = r.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                        r.iter_mut().for_each(|v| *v /= norm);
+                    }
+                }
+                Ok(rows)
+            }
+            Engine::Candle { model, device } => self.forward_candle(model, device, batch),
+        }
+    }
+
+    /// Run one padded batch through candle's `BertModel`.
+    fn forward_candle(
+        &self,
+        model: &BertModel,
+        device: &Device,
+        batch: &[&[u32]],
+    ) -> Result<Vec<Vec<f32>>> {
         let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
         let n = batch.len();
         let mut ids = vec![0u32; n * width];
@@ -120,10 +191,10 @@ impl BertEncoder {
             ids[row * width..row * width + toks.len()].copy_from_slice(toks);
             mask[row * width..row * width + toks.len()].fill(1);
         }
-        let ids = Tensor::from_vec(ids, (n, width), &self.device)?;
-        let mask = Tensor::from_vec(mask, (n, width), &self.device)?;
+        let ids = Tensor::from_vec(ids, (n, width), device)?;
+        let mask = Tensor::from_vec(mask, (n, width), device)?;
         let type_ids = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?; // (n, width, dims)
+        let hidden = model.forward(&ids, &type_ids, Some(&mask))?; // (n, width, dims)
         let maskf = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (n, width, 1)
         let summed = hidden.broadcast_mul(&maskf)?.sum(1)?; // (n, dims)
         let counts = maskf.sum(1)?.clamp(1e-9, f64::MAX)?; // (n, 1)
@@ -141,21 +212,34 @@ impl BertEncoder {
 }
 
 /// Group `lens` (token counts, by input index) into batches of indices:
-/// longest first, each batch's `count * longest` within `budget` and at most
-/// `max_batch` items.
-pub fn plan_batches(lens: &[usize], budget: usize, max_batch: usize) -> Vec<Vec<usize>> {
+/// longest first, each batch's cost within `budget` and at most `max_batch`
+/// items. The cost is `count * longest` when `padded` (the batch is padded to
+/// its longest input), else the sum of the lengths.
+pub fn plan_batches(
+    lens: &[usize],
+    budget: usize,
+    max_batch: usize,
+    padded: bool,
+) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..lens.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(lens[i]));
     let mut batches = Vec::new();
     let mut cur: Vec<usize> = Vec::new();
     let mut cur_width = 0;
+    let mut cur_sum = 0;
     for i in order {
-        let width = cur_width.max(lens[i]).max(1);
-        if !cur.is_empty() && ((cur.len() + 1) * width > budget || cur.len() >= max_batch) {
+        let cost = if padded {
+            (cur.len() + 1) * cur_width.max(lens[i]).max(1)
+        } else {
+            cur_sum + lens[i].max(1)
+        };
+        if !cur.is_empty() && (cost > budget || cur.len() >= max_batch) {
             batches.push(std::mem::take(&mut cur));
             cur_width = 0;
+            cur_sum = 0;
         }
         cur_width = cur_width.max(lens[i]);
+        cur_sum += lens[i].max(1);
         cur.push(i);
     }
     if !cur.is_empty() {
@@ -176,7 +260,9 @@ impl Encoder for BertEncoder {
         let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
         let lens: Vec<usize> = ids.iter().map(|i| i.len()).collect();
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        for batch in plan_batches(&lens, self.token_budget, MAX_BATCH) {
+        let padded = matches!(self.engine, Engine::Candle { .. });
+        let max_batch = if padded { MAX_BATCH } else { usize::MAX };
+        for batch in plan_batches(&lens, self.token_budget, max_batch, padded) {
             let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i]).collect();
             let vecs = self.forward_batch(&rows)?;
             for (i, v) in batch.into_iter().zip(vecs) {
@@ -197,6 +283,21 @@ impl Encoder for BertEncoder {
     fn name(&self) -> &str {
         &self.name
     }
+
+    fn backend(&self) -> &str {
+        match self.engine {
+            Engine::Native(_) => "native",
+            Engine::Candle { .. } => "candle",
+        }
+    }
+
+    fn token_counts(&self, texts: &[&str]) -> Result<Option<Vec<usize>>> {
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        Ok(Some(encodings.iter().map(|e| e.get_ids().len()).collect()))
+    }
 }
 
 #[cfg(test)]
@@ -206,15 +307,22 @@ mod tests {
     #[test]
     fn batches_cover_every_index_once_and_respect_the_budget() {
         let lens = vec![5, 250, 3, 40, 40, 7, 256, 1, 0, 12];
-        let batches = plan_batches(&lens, 300, 4);
-        let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
-        seen.sort();
-        assert_eq!(seen, (0..lens.len()).collect::<Vec<_>>());
-        for b in &batches {
-            let w = b.iter().map(|&i| lens[i]).max().unwrap();
-            assert!(b.len() == 1 || b.len() * w <= 300, "{b:?}");
-            assert!(b.len() <= 4);
+        for padded in [true, false] {
+            let batches = plan_batches(&lens, 300, 4, padded);
+            let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+            seen.sort();
+            assert_eq!(seen, (0..lens.len()).collect::<Vec<_>>());
+            for b in &batches {
+                let w = b.iter().map(|&i| lens[i]).max().unwrap();
+                let s: usize = b.iter().map(|&i| lens[i].max(1)).sum();
+                let cost = if padded { b.len() * w } else { s };
+                assert!(b.len() == 1 || cost <= 300, "{b:?}");
+                assert!(b.len() <= 4);
+            }
+            assert!(plan_batches(&[], 300, 4, padded).is_empty());
         }
-        assert!(plan_batches(&[], 300, 4).is_empty());
+        // Unpadded batches pack short texts beside a long one.
+        assert_eq!(plan_batches(&[250, 20, 20], 300, 8, false).len(), 1);
+        assert_eq!(plan_batches(&[250, 20, 20], 300, 8, true).len(), 2);
     }
 }

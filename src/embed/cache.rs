@@ -179,6 +179,14 @@ impl Encoder for CachedEncoder<'_> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+
+    fn backend(&self) -> &str {
+        self.inner.backend()
+    }
+
+    fn token_counts(&self, texts: &[&str]) -> Result<Option<Vec<usize>>> {
+        self.inner.token_counts(texts)
+    }
 }
 
 impl Drop for CachedEncoder<'_> {

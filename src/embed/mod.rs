@@ -9,6 +9,7 @@ pub mod bert;
 pub mod cache;
 pub mod device;
 pub mod models;
+pub mod native;
 pub mod npy;
 
 use std::path::PathBuf;
@@ -89,24 +90,49 @@ pub trait Encoder: Send + Sync {
     /// cache key, so two encoders with the same name must embed identically.
     fn name(&self) -> &str;
 
+    /// Which engine runs the model (`native`, `candle`, ...), for reports.
+    fn backend(&self) -> &str {
+        "other"
+    }
+
+    /// Token count of each text after truncation (special tokens included),
+    /// when the encoder tokenises.
+    fn token_counts(&self, _texts: &[&str]) -> Result<Option<Vec<usize>>> {
+        Ok(None)
+    }
+
     /// Embed one text.
     fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
         Ok(self.embed(&[text])?.pop().unwrap_or_default())
     }
 }
 
-/// Options that pick and place a model: which one, where to look, which device.
+/// Which implementation runs a BERT encoder's forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Backend {
+    /// native on the CPU, candle on a GPU.
+    #[default]
+    Auto,
+    /// veracity's own CPU kernels: unpadded batches, fused passes, AVX-512 GEMM.
+    Native,
+    /// candle-transformers' stock BertModel (CPU or GPU).
+    Candle,
+}
+
+/// Options that pick and place a model: which one, where to look, which
+/// device, which backend.
 #[derive(Debug, Clone)]
 pub struct EncoderOptions {
     pub resolve: ResolveOptions,
     pub device: DeviceChoice,
+    pub backend: Backend,
 }
 
 /// Resolve `opts.resolve.model` (fetching it if allowed) and load its encoder.
 pub fn load_encoder(opts: &EncoderOptions) -> Result<Box<dyn Encoder>> {
     let resolved = models::resolve(&opts.resolve)?;
     let device = opts.device.to_device()?;
-    let enc = bert::BertEncoder::load(&resolved, &device)?;
+    let enc = bert::BertEncoder::load(&resolved, &device, opts.backend)?;
     Ok(Box::new(enc))
 }
 

@@ -10,11 +10,12 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use veracity::embed::{load_encoder, DeviceChoice, EncoderOptions, ResolveOptions, DEFAULT_MODEL};
+//! use veracity::embed::{load_encoder, Backend, DeviceChoice, EncoderOptions, ResolveOptions, DEFAULT_MODEL};
 //! use veracity::propaganda::PropagandaModel;
 //! let enc = load_encoder(&EncoderOptions {
 //!     resolve: ResolveOptions::new(DEFAULT_MODEL),
 //!     device: DeviceChoice::Auto,
+//!     backend: Backend::Auto,
 //! })?;
 //! let model = PropagandaModel::load_default()?;
 //! let report = model.analyze(enc.as_ref(), "Some article text.")?;
