@@ -57,6 +57,16 @@ def make_sentences(jsonl, path, n=2000, stride=7):
     print(f"wrote {len(sel)} sentences to {path}", file=sys.stderr)
 
 
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -250,7 +260,7 @@ def main():
     base = statistics.median(results["st"]["seconds"]) if "st" in systems else None
     lines = [
         f"# {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())} embed_compare.py",
-        f"# machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} logical CPUs; "
+        f"# machine: {cpu_model()}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}; "
         f"load average before: {os.getloadavg()[0]:.2f}",
         f"# sentences: {a.sentences} ({n} lines), threads {a.threads}, Python batch {a.batch}, "
         f"{a.rounds} interleaved rounds x {a.repeats} timed passes (+{a.warmup} warm-up) per system",
