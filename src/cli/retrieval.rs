@@ -10,10 +10,10 @@ use anyhow::{bail, Context};
 use clap::Args;
 use veracity::corpus::eval::{evaluate, Metrics};
 use veracity::corpus::ingest::{self, FieldMap, IngestOptions, Sink};
-use veracity::corpus::search::{fuse, Candidate};
+use veracity::corpus::search::{aggregate_documents, fuse, Candidate};
 use veracity::corpus::{
-    CorpusError, DocKind, Document, Fusion, HybridSearcher, Index, Retriever, SearchMode,
-    SearchOptions, WriterOptions,
+    CorpusError, DocKind, Document, Fusion, FusionLevel, HybridSearcher, Index, Retriever,
+    SearchMode, SearchOptions, WriterOptions,
 };
 use veracity::embed::CachedEncoder;
 
@@ -156,9 +156,16 @@ fn rerank_top(
 /// Document ranking: candidates with a cosine score are fused first (all of
 /// them when vectors were stored; the re-ranked head otherwise), then the
 /// remaining BM25 candidates in BM25 order.
-fn rank(cands: &[Candidate], mode: SearchMode, fusion: Fusion) -> Vec<String> {
+fn rank(cands: &[Candidate], mode: SearchMode, fusion: Fusion, level: FusionLevel) -> Vec<String> {
+    let fuse = |c: Vec<Candidate>, mode| {
+        let c = match level {
+            FusionLevel::Document => aggregate_documents(c),
+            FusionLevel::Passage => c,
+        };
+        fuse(c, mode, fusion, 1, 100)
+    };
     if mode == SearchMode::Bm25 || cands.iter().all(|c| c.cosine.is_some()) {
-        return doc_ranking(&fuse(cands.to_vec(), mode, fusion, 1, 100));
+        return doc_ranking(&fuse(cands.to_vec(), mode));
     }
     let head: Vec<Candidate> = cands
         .iter()
@@ -170,8 +177,8 @@ fn rank(cands: &[Candidate], mode: SearchMode, fusion: Fusion) -> Vec<String> {
         .filter(|c| c.cosine.is_none())
         .cloned()
         .collect();
-    let mut out = doc_ranking(&fuse(head, mode, fusion, 1, 100));
-    for d in doc_ranking(&fuse(tail, SearchMode::Bm25, fusion, 1, 100)) {
+    let mut out = doc_ranking(&fuse(head, mode));
+    for d in doc_ranking(&fuse(tail, SearchMode::Bm25)) {
         if out.len() >= 100 {
             break;
         }
@@ -186,10 +193,14 @@ fn metrics(runs: &[(Vec<String>, &HashSet<String>)]) -> Metrics {
     evaluate(runs.iter().map(|(r, rel)| (r.as_slice(), *rel)))
 }
 
-fn fusion_name(f: Fusion) -> String {
-    match f {
+fn fusion_name((f, level): (Fusion, FusionLevel)) -> String {
+    let f = match f {
         Fusion::Linear { weight } => format!("linear w={weight:.2}"),
         Fusion::Rrf { k } => format!("rrf k={k:.0}"),
+    };
+    match level {
+        FusionLevel::Passage => format!("{f}, per passage"),
+        FusionLevel::Document => format!("{f}, per document"),
     }
 }
 
@@ -298,21 +309,27 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
     }
     bar.finish_and_clear();
 
-    let eval_with = |set: &[(Vec<Candidate>, &HashSet<String>)], mode, fusion| {
+    let eval_with = |set: &[(Vec<Candidate>, &HashSet<String>)],
+                     mode,
+                     (fusion, level): (Fusion, FusionLevel)| {
         let runs: Vec<(Vec<String>, &HashSet<String>)> = set
             .iter()
-            .map(|(c, rel)| (rank(c, mode, fusion), *rel))
+            .map(|(c, rel)| (rank(c, mode, fusion, level), *rel))
             .collect();
         metrics(&runs)
     };
 
-    // Choose the fusion on the training claims.
-    let mut options: Vec<Fusion> = (0..=20)
+    // Choose the fusion (formula and level) on the training claims.
+    let mut fusions: Vec<Fusion> = (0..=20)
         .map(|i| Fusion::Linear {
             weight: i as f32 / 20.0,
         })
         .collect();
-    options.extend([10.0, 30.0, 60.0].map(|k| Fusion::Rrf { k }));
+    fusions.extend([10.0, 30.0, 60.0].map(|k| Fusion::Rrf { k }));
+    let options: Vec<(Fusion, FusionLevel)> = [FusionLevel::Passage, FusionLevel::Document]
+        .into_iter()
+        .flat_map(|l| fusions.iter().map(move |f| (*f, l)))
+        .collect();
     let mut best = (options[0], -1.0);
     let mut sweep = Vec::new();
     for f in &options {
@@ -342,7 +359,8 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
     // embedding itself is timed separately with the bare encoder.
     let lat_searcher = searcher.with_options(SearchOptions {
         mode: SearchMode::Hybrid,
-        fusion,
+        fusion: fusion.0,
+        level: fusion.1,
         candidates: match a.dense_scope {
             DenseScope::All => 100,
             DenseScope::Rerank => a.rerank,

@@ -79,6 +79,7 @@ pub fn run(g: &GlobalArgs, a: &SearchArgs) -> anyhow::Result<ExitCode> {
         candidates: a.candidates.max(a.k),
         per_doc: a.per_doc.max(1),
         rerank: a.rerank,
+        ..SearchOptions::default()
     });
     let query = a.query.join(" ");
     let hits = searcher.search(&query, a.k)?;

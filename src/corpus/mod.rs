@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use index::{AddOutcome, Index, IndexStats, StoredPassage, Writer, WriterOptions};
-pub use search::{Fusion, HybridSearcher, SearchMode, SearchOptions};
+pub use search::{Fusion, FusionLevel, HybridSearcher, SearchMode, SearchOptions};
 
 /// What kind of evidence a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

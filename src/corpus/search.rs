@@ -53,6 +53,17 @@ pub struct SearchOptions {
     /// (the best by BM25; the others are dropped from a dense or hybrid
     /// ranking). At least `k` are embedded.
     pub rerank: usize,
+    /// Where BM25 and cosine meet: per passage, or per document (each
+    /// document scored by its best BM25 passage and its best cosine passage,
+    /// which may differ, then fused; see [`aggregate_documents`]).
+    pub level: FusionLevel,
+}
+
+/// Whether scores are fused per passage or per document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FusionLevel {
+    Passage,
+    Document,
 }
 
 impl Default for SearchOptions {
@@ -63,6 +74,7 @@ impl Default for SearchOptions {
             candidates: 100,
             per_doc: 1,
             rerank: 30,
+            level: FusionLevel::Passage,
         }
     }
 }
@@ -250,6 +262,11 @@ impl<'a> HybridSearcher<'a> {
     /// Fuse candidates into hits, best first, at most `k` (and at most
     /// `per_doc` passages per document).
     pub fn fuse(&self, cands: Vec<Candidate>, k: usize) -> Vec<Hit> {
+        let cands = if self.opts.level == FusionLevel::Document && self.opts.per_doc <= 1 {
+            aggregate_documents(cands)
+        } else {
+            cands
+        };
         fuse(cands, self.mode(), self.opts.fusion, self.opts.per_doc, k)
     }
 }
@@ -279,6 +296,49 @@ pub fn spread_over_documents(doc_ids: &[&str], keep: usize) -> Vec<usize> {
     }
     chosen.sort_unstable();
     chosen
+}
+
+/// One candidate per document (same `doc_id` and `source`): the passage with
+/// the best cosine (else the best BM25) carries the document's best BM25 and
+/// best cosine over all its passages. A long document whose lexical and
+/// semantic matches sit in different passages thus keeps both signals.
+/// Documents keep the order of their first candidate.
+pub fn aggregate_documents(cands: Vec<Candidate>) -> Vec<Candidate> {
+    fn better(a: Option<f32>, b: Option<f32>) -> Option<f32> {
+        match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, None) => x,
+            (None, y) => y,
+        }
+    }
+    let mut slot: HashMap<(String, String), usize> = HashMap::new();
+    let mut out: Vec<Candidate> = Vec::new();
+    for c in cands {
+        let key = (c.passage.doc_id.clone(), c.passage.source.clone());
+        match slot.get(&key) {
+            None => {
+                slot.insert(key, out.len());
+                out.push(c);
+            }
+            Some(&i) => {
+                let d = &mut out[i];
+                let bm25 = better(d.bm25, c.bm25);
+                let cosine = better(d.cosine, c.cosine);
+                let c_wins = match (c.cosine, d.cosine) {
+                    (Some(x), Some(y)) => x > y,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => c.bm25.unwrap_or(f32::MIN) > d.bm25.unwrap_or(f32::MIN),
+                };
+                if c_wins {
+                    d.passage = c.passage;
+                }
+                d.bm25 = bm25;
+                d.cosine = cosine;
+            }
+        }
+    }
+    out
 }
 
 fn minmax(xs: &[Option<f32>]) -> Vec<f32> {

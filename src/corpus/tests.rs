@@ -170,6 +170,66 @@ fn fusion_ranks_by_weighted_scores() {
 }
 
 #[test]
+fn document_level_fusion_keeps_each_documents_best_scores() {
+    use super::index::StoredPassage;
+    use super::search::{aggregate_documents, fuse, Candidate};
+    let p = |id: &str, text: &str| StoredPassage {
+        doc_id: id.into(),
+        title: String::new(),
+        text: text.into(),
+        start: 0,
+        end: 0,
+        key: 0,
+        source: "s".into(),
+        kind: DocKind::Other,
+        url: None,
+        published: None,
+        origin: id.into(),
+    };
+    let c = |id: &str, text: &str, bm25: Option<f32>, cosine: Option<f32>| Candidate {
+        passage: p(id, text),
+        bm25,
+        cosine,
+    };
+    // Document a: its lexical match and its semantic match are different passages.
+    let cands = vec![
+        c("a", "a-lexical", Some(9.0), Some(0.30)),
+        c("b", "b-both", Some(6.0), Some(0.70)),
+        c("a", "a-semantic", None, Some(0.80)),
+        c("c", "c-weak", Some(1.0), Some(0.20)),
+    ];
+    let docs = aggregate_documents(cands.clone());
+    assert_eq!(docs.len(), 3);
+    assert_eq!(docs[0].passage.doc_id, "a");
+    assert_eq!(docs[0].bm25, Some(9.0));
+    assert_eq!(docs[0].cosine, Some(0.80));
+    assert_eq!(
+        docs[0].passage.text, "a-semantic",
+        "the best-cosine passage is shown"
+    );
+    // Per passage, b wins the fusion; per document, a has both signals and wins.
+    let f = Fusion::Linear { weight: 0.5 };
+    assert_eq!(
+        fuse(cands.clone(), SearchMode::Hybrid, f, 1, 3)[0].doc_id,
+        "b"
+    );
+    assert_eq!(
+        fuse(docs.clone(), SearchMode::Hybrid, f, 1, 3)[0].doc_id,
+        "a"
+    );
+    // Single-score rankings do not change with the level.
+    for mode in [SearchMode::Bm25, SearchMode::Dense] {
+        let ids = |v: Vec<Candidate>| -> Vec<String> {
+            fuse(v, mode, f, 1, 3)
+                .into_iter()
+                .map(|h| h.doc_id)
+                .collect()
+        };
+        assert_eq!(ids(cands.clone()), ids(docs.clone()), "{mode:?}");
+    }
+}
+
+#[test]
 fn without_stored_vectors_the_best_bm25_candidates_are_embedded_on_the_fly() {
     let enc = LetterEncoder {
         calls: AtomicUsize::new(0),

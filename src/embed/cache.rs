@@ -4,7 +4,8 @@
 //!
 //! File format (little endian): magic `VEC1`, `u32` dims, `u16` model-name
 //! length, the name, then records of `u64` key + `dims` × `f32`. A truncated
-//! tail record (a killed run) is ignored on load.
+//! tail record (a killed run) is cut off on load, before anything is appended,
+//! so later records stay aligned.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -52,9 +53,21 @@ impl<'a> CachedEncoder<'a> {
             let mut buf = Vec::new();
             f.read_to_end(&mut buf)
                 .map_err(|e| EmbedError::io(path, e))?;
-            if let Some(m) = parse(&buf, inner) {
+            if let Some((m, complete)) = parse(&buf, inner) {
                 map = m;
                 valid = true;
+                if complete < buf.len() {
+                    tracing::warn!(
+                        "embedding cache {}: dropping a torn record of {} bytes at its end (an interrupted run)",
+                        path.display(),
+                        buf.len() - complete
+                    );
+                    OpenOptions::new()
+                        .write(true)
+                        .open(path)
+                        .and_then(|f| f.set_len(complete as u64))
+                        .map_err(|e| EmbedError::io(path, e))?;
+                }
             } else {
                 tracing::warn!(
                     "embedding cache {} is for another model; starting it afresh",
@@ -112,7 +125,9 @@ impl<'a> CachedEncoder<'a> {
     }
 }
 
-fn parse(buf: &[u8], inner: &dyn Encoder) -> Option<HashMap<u64, Vec<f32>>> {
+/// The cached vectors and the length of the file's complete part (header and
+/// whole records), or `None` when the file is for another model or size.
+fn parse(buf: &[u8], inner: &dyn Encoder) -> Option<(HashMap<u64, Vec<f32>>, usize)> {
     if buf.len() < 10 || &buf[..4] != MAGIC {
         return None;
     }
@@ -124,7 +139,9 @@ fn parse(buf: &[u8], inner: &dyn Encoder) -> Option<HashMap<u64, Vec<f32>>> {
     }
     let rec = 8 + 4 * dims;
     let mut map = HashMap::new();
-    for chunk in buf[10 + nlen..].chunks_exact(rec) {
+    let body = &buf[10 + nlen..];
+    let complete = 10 + nlen + body.len() / rec * rec;
+    for chunk in body.chunks_exact(rec) {
         let key = u64::from_le_bytes(chunk[..8].try_into().ok()?);
         let v = chunk[8..]
             .chunks_exact(4)
@@ -132,7 +149,7 @@ fn parse(buf: &[u8], inner: &dyn Encoder) -> Option<HashMap<u64, Vec<f32>>> {
             .collect();
         map.insert(key, v);
     }
-    Some(map)
+    Some((map, complete))
 }
 
 impl Encoder for CachedEncoder<'_> {
@@ -262,5 +279,45 @@ pub(crate) mod tests {
         let v = c.embed(&["abc"]).unwrap();
         assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
         assert!((v[0].iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_so_later_records_stay_aligned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.vec");
+        let inner = LetterEncoder::new();
+        CachedEncoder::with_file(&inner, &path)
+            .unwrap()
+            .embed(&["first text"])
+            .unwrap();
+        // An interrupted run: a key and part of a vector, no more.
+        let torn = [7u8; 8 + 4 * 10];
+        OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(&torn)
+            .unwrap();
+        CachedEncoder::with_file(&inner, &path)
+            .unwrap()
+            .embed(&["second text", "third text"])
+            .unwrap();
+        let c = CachedEncoder::with_file(&inner, &path).unwrap();
+        assert_eq!(c.len(), 3);
+        let calls = inner.calls.load(Ordering::SeqCst);
+        let got = c
+            .embed(&["first text", "second text", "third text"])
+            .unwrap();
+        assert_eq!(
+            inner.calls.load(Ordering::SeqCst),
+            calls,
+            "all three cached"
+        );
+        assert_eq!(
+            got,
+            inner
+                .embed(&["first text", "second text", "third text"])
+                .unwrap()
+        );
     }
 }
