@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use veracity::corpus::eval::{evaluate, Metrics};
 use veracity::corpus::ingest::{self, FieldMap, IngestOptions, Sink};
+use veracity::corpus::passages::PassageConfig;
 use veracity::corpus::search::{aggregate_documents, fuse, Candidate};
 use veracity::corpus::{
     CorpusError, DocKind, Document, Fusion, FusionLevel, HybridSearcher, Index, Retriever,
@@ -44,6 +45,12 @@ pub struct RetrievalArgs {
     /// With `--dense-scope rerank`: BM25 passages per claim that are embedded and re-ranked.
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub rerank: usize,
+    /// Most sentences per passage of the temporary index (see `PassageConfig`).
+    #[arg(long, default_value_t = PassageConfig::default().max_sentences, value_name = "N")]
+    pub passage_sentences: usize,
+    /// Sentences between passage starts (less than --passage-sentences gives overlap).
+    #[arg(long, default_value_t = PassageConfig::default().stride, value_name = "N")]
+    pub passage_stride: usize,
     /// Use at most this many claims of each split (the first by id), to bound embedding time.
     #[arg(long, value_name = "N")]
     pub max_claims: Option<usize>,
@@ -263,7 +270,18 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
 
     // Build the index (passages, BM25, stored vectors) in a temporary folder.
     let tmp = tempfile::tempdir()?;
-    let mut index = Index::create(tmp.path(), Default::default())?;
+    anyhow::ensure!(
+        a.passage_sentences >= 1 && (1..=a.passage_sentences).contains(&a.passage_stride),
+        "--passage-stride must be between 1 and --passage-sentences"
+    );
+    let mut index = Index::create(
+        tmp.path(),
+        PassageConfig {
+            max_sentences: a.passage_sentences,
+            stride: a.passage_stride,
+            ..PassageConfig::default()
+        },
+    )?;
     let started = Instant::now();
     {
         let bar = super::progress::bar(col.docs.len() as u64, "indexing", "docs");
@@ -282,7 +300,13 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
     }
     cached.flush()?;
-    eprintln!("indexed in {:.1}s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "indexed in {:.1}s: {} passages of at most {} sentences, stride {}",
+        started.elapsed().as_secs_f64(),
+        index.num_passages()?,
+        a.passage_sentences,
+        a.passage_stride
+    );
 
     let searcher = HybridSearcher::new(vec![index], Some(&cached)).with_options(SearchOptions {
         mode: match a.dense_scope {

@@ -36,9 +36,9 @@ pub enum Fusion {
 }
 
 /// Default fusion: linear, with the cosine weight that `veracity eval
-/// retrieval --dense-scope rerank --rerank 20 --max-claims 60` chose on its 60
-/// SciFact training claims (a small sample; see docs/corpus.md).
-pub const DEFAULT_FUSION: Fusion = Fusion::Linear { weight: 0.85 };
+/// retrieval --dense-scope all` chose on the 550 SciFact training claims with
+/// the default passages (two-sentence windows; see docs/corpus.md).
+pub const DEFAULT_FUSION: Fusion = Fusion::Linear { weight: 0.75 };
 
 /// Search settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
