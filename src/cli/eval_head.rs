@@ -1,13 +1,15 @@
 //! `veracity eval verdicts --stance-head`: an experiment with the learned
 //! stance head ([`veracity::verdict::head`]).
 //!
-//! The head is trained on the evidence-level stance labels of the
-//! Climate-FEVER claims in the tuning part only (the same hash split as the
-//! verdict evaluation). Its thresholds are chosen on the tuning part from
-//! cross-fitted probabilities (5 folds by a hash of the claim id: a tuning
-//! claim is scored by the model that did not see its evidence), and the
-//! held-out claims (and every other data set) are scored once by the model
-//! trained on the whole tuning part.
+//! The head is trained on the stance-labelled pairs of the tuning claims
+//! (the same hash split as the verdict evaluation) of the data sets named in
+//! `--head-train-on`: Climate-FEVER evidence labels and/or SciFact rationale
+//! sentences (with sampled non-rationale sentences as neutral pairs). Its
+//! thresholds are chosen on those tuning claims, pooled, from cross-fitted
+//! probabilities (5 folds by a hash of the claim id: a tuning claim is
+//! scored by the model that did not see its pairs), and the held-out claims
+//! (and every data set not trained on) are scored once by the model trained
+//! on all tuning pairs.
 //!
 //! Two claim-level rules are reported: the head alone (best p(supports) and
 //! p(refutes) among the top passages against thresholds) and a hybrid
@@ -16,14 +18,15 @@
 
 use std::collections::HashMap;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use rayon::prelude::*;
 use veracity::embed::{cache::text_key, Encoder};
 use veracity::verdict::head::{self, HeadTrainOptions, StanceHead};
 use veracity::verdict::{Conflicts, VerdictConfig, VerdictKind};
 
 use super::eval_verdicts::{
-    gold_row, is_heldout, print_confusion, print_metrics, steps, Case, Dataset, Gold, Scores,
+    gold_row, is_heldout, print_confusion, print_metrics, steps, Case, DataKey, Dataset, Gold,
+    Scores,
 };
 
 const FOLDS: u64 = 5;
@@ -152,6 +155,16 @@ fn evidence_scores(preds: &[[f32; 3]], y: &[usize]) -> (f64, f64) {
     (acc, f1)
 }
 
+/// Fold of a claim for cross-fitting: a hash of its id (prefixed with the
+/// data set's name except for Climate-FEVER, whose folds predate SciFact
+/// pairs, so that ids shared by both data sets fall in independent folds).
+fn fold_of(d: &Dataset, id: &str) -> usize {
+    match d.key {
+        DataKey::ClimateFever => fold(id),
+        DataKey::Scifact => fold(&format!("scifact:{id}")),
+    }
+}
+
 pub fn run(
     enc: &dyn Encoder,
     sets: &[Dataset],
@@ -159,9 +172,13 @@ pub fn run(
     a: &super::eval_verdicts::EvalVerdictsArgs,
 ) -> anyhow::Result<()> {
     let heldout = a.heldout;
-    let cf = sets.iter().find(|d| !d.pairs.is_empty()).context(
-        "--stance-head needs evidence-level labels (evidence_label) in the Climate-FEVER file",
-    )?;
+    let train_on = |d: &Dataset| a.head_train_on.contains(&d.key) && !d.pairs.is_empty();
+    if !sets.iter().any(train_on) {
+        bail!(
+            "--stance-head needs stance-labelled pairs from a data set named in --head-train-on \
+             (Climate-FEVER evidence_label, or SciFact rationales) and that data set loaded"
+        );
+    }
     let tol = cfg.stance.number_tolerance;
     let mut texts: Vec<&str> = Vec::new();
     for d in sets {
@@ -169,14 +186,15 @@ pub fn run(
             texts.push(&c.claim);
             texts.extend(c.passages.iter().map(|p| p.text.as_str()));
         }
-    }
-    for p in &cf.pairs {
-        texts.push(&p.1);
-        texts.push(&p.2);
+        for p in &d.pairs {
+            texts.push(&p.1);
+            texts.push(&p.2);
+        }
     }
     let emb = embed_all(enc, texts)?;
-    let pair_rows = |held: bool| -> (Vec<Vec<f32>>, Vec<usize>, Vec<usize>) {
-        let sel: Vec<_> = cf
+    // Feature rows, labels and folds of one data set's pairs of one part.
+    let pair_rows = |d: &Dataset, held: bool| -> (Vec<Vec<f32>>, Vec<usize>, Vec<usize>) {
+        let sel: Vec<_> = d
             .pairs
             .iter()
             .filter(|p| is_heldout(&p.0, heldout) == held)
@@ -188,24 +206,29 @@ pub fn run(
         (
             x,
             sel.iter().map(|p| p.3).collect(),
-            sel.iter().map(|p| fold(&p.0)).collect(),
+            sel.iter().map(|p| fold_of(d, &p.0)).collect(),
         )
     };
-    let (x, y, folds) = pair_rows(false);
-    let (xh, yh, _) = pair_rows(true);
-    let mut count = [0usize; 3];
-    for &c in &y {
-        count[c] += 1;
-    }
+    let (mut x, mut y, mut folds) = (Vec::new(), Vec::new(), Vec::new());
     println!("== learned stance head (experiment)");
-    println!(
-        "training pairs (Climate-FEVER tuning claims' evidence): {} (supports {}, refutes {}, neutral {}); held-out pairs {}",
-        y.len(),
-        count[0],
-        count[1],
-        count[2],
-        yh.len(),
-    );
+    for d in sets.iter().filter(|d| train_on(d)) {
+        let (xd, yd, fd) = pair_rows(d, false);
+        let mut count = [0usize; 3];
+        for &c in &yd {
+            count[c] += 1;
+        }
+        println!(
+            "training pairs from {} tuning claims: {} (supports {}, refutes {}, neutral {})",
+            d.name,
+            yd.len(),
+            count[0],
+            count[1],
+            count[2],
+        );
+        x.extend(xd);
+        y.extend(yd);
+        folds.extend(fd);
+    }
     // Cross-fitted models per weight decay; keep the best by evidence-level
     // macro-F1 of the cross-fitted predictions (tuning part only).
     let mut chosen: Option<Chosen> = None;
@@ -237,27 +260,37 @@ pub fn run(
     println!("chosen: {opts:?}");
     let full = head::train(&x, &y, &opts)?;
     let fit: Vec<[f32; 3]> = x.iter().map(|r| full.probs(r)).collect();
-    let held: Vec<[f32; 3]> = xh.iter().map(|r| full.probs(r)).collect();
-    for (name, p, g) in [
-        ("fit (tuning pairs, full model)", &fit, &y),
-        ("cross-fitted (tuning pairs)", &cross, &y),
-        ("held-out pairs", &held, &yh),
+    for (name, p) in [
+        ("fit (tuning pairs, full model)", &fit),
+        ("cross-fitted (tuning pairs)", &cross),
     ] {
-        let (acc, f1) = evidence_scores(p, g);
+        let (acc, f1) = evidence_scores(p, &y);
         println!("  evidence-level {name:<32} accuracy {acc:.3}  macro-F1 {f1:.3}");
     }
+    for d in sets.iter().filter(|d| !d.pairs.is_empty()) {
+        let (xh, yh, _) = pair_rows(d, true);
+        let held: Vec<[f32; 3]> = xh.iter().map(|r| full.probs(r)).collect();
+        let (acc, f1) = evidence_scores(&held, &yh);
+        println!(
+            "  evidence-level held-out pairs ({:>5}) of {}: accuracy {acc:.3}  macro-F1 {f1:.3}",
+            yh.len(),
+            d.name
+        );
+    }
 
-    // Passage probabilities for every case of every data set.
+    // Passage probabilities for every case of every data set: tuning claims
+    // of a training data set by their fold's model, everything else by the
+    // model trained on all tuning pairs.
     let min_sim = cfg.retrieval.min_similarity;
     let probs: Vec<Vec<Vec<[f32; 3]>>> = sets
         .iter()
         .map(|d| {
-            let is_cf = std::ptr::eq(d, cf);
+            let trained = train_on(d);
             d.cases
                 .par_iter()
                 .map(|c| {
-                    let m = if is_cf && !c.heldout {
-                        &fold_models[fold(&c.id)]
+                    let m = if trained && !c.heldout {
+                        &fold_models[fold_of(d, &c.id)]
                     } else {
                         &full
                     };
@@ -271,7 +304,6 @@ pub fn run(
                 .collect()
         })
         .collect();
-    let cf_i = sets.iter().position(|d| std::ptr::eq(d, cf)).unwrap_or(0);
     let mut grid = Vec::new();
     for k in [1, 2, 3, 5, 10, 20] {
         for mean in [false, true] {
@@ -288,11 +320,11 @@ pub fn run(
             }
         }
     }
-    let tuning = |p: Params| {
+    // Macro-F1 over the pooled tuning claims of the data sets `sel`.
+    let tuning = |p: Params, sel: &[usize]| {
         score(
-            cf.cases
-                .iter()
-                .zip(&probs[cf_i])
+            sel.iter()
+                .flat_map(|&i| sets[i].cases.iter().zip(&probs[i]))
                 .filter(|(c, _)| !c.heldout),
             p,
         )
@@ -314,33 +346,48 @@ pub fn run(
             }
         }
     }
+    // Thresholds are chosen on the pooled tuning claims of the training data
+    // sets (one setting for all, reported on every data set) and, with
+    // several training data sets, also on each one's own tuning claims
+    // (reported on that data set only, for comparison).
+    let trained: Vec<usize> = (0..sets.len()).filter(|&i| train_on(&sets[i])).collect();
+    let mut selections = vec![(trained.clone(), (0..sets.len()).collect::<Vec<_>>())];
+    if trained.len() > 1 {
+        selections.extend(trained.iter().map(|&i| (vec![i], vec![i])));
+    }
     for (label, grid) in [
         ("head alone", grid),
         ("hybrid (similarity supports, head refutes)", hgrid),
     ] {
-        let best = grid
-            .par_iter()
-            .map(|&p| (p, tuning(p)))
-            .reduce_with(|a, b| if b.1 > a.1 { b } else { a })
-            .context("empty grid")?
-            .0;
-        println!("\n-- {label}: {best:?}");
-        println!(
-        "thresholds chosen on the Climate-FEVER tuning part: top {} passages, {} probability, supports if p(supports) >= {}, refutes if p(refutes) >= {}",
-        best.k,
-        if best.mean { "mean" } else { "max" },
-        best.ts,
-        best.tr
-    );
-        for (d, pr) in sets.iter().zip(&probs) {
-            let st = score(d.cases.iter().zip(pr).filter(|(c, _)| !c.heldout), best);
-            let sh = score(d.cases.iter().zip(pr).filter(|(c, _)| c.heldout), best);
-            println!("\n{} with the stance head:", d.name);
-            print_metrics(&st, &sh);
-            println!("confusion matrix, held-out (rows gold, columns predicted):");
-            print_confusion(&sh);
-            println!("confusion matrix, tuning:");
-            print_confusion(&st);
+        for (sel, shown) in &selections {
+            let best = grid
+                .par_iter()
+                .map(|&p| (p, tuning(p, sel)))
+                .reduce_with(|a, b| if b.1 > a.1 { b } else { a })
+                .context("empty grid")?
+                .0;
+            let names: Vec<&str> = sel.iter().map(|&i| sets[i].name.as_str()).collect();
+            println!("\n-- {label}: {best:?}");
+            println!(
+                "thresholds chosen on the {}tuning claims of {}: top {} passages, {} probability, supports if p(supports) >= {}, refutes if p(refutes) >= {}",
+                if sel.len() > 1 { "pooled " } else { "" },
+                names.join(" + "),
+                best.k,
+                if best.mean { "mean" } else { "max" },
+                best.ts,
+                best.tr
+            );
+            for &i in shown {
+                let (d, pr) = (&sets[i], &probs[i]);
+                let st = score(d.cases.iter().zip(pr).filter(|(c, _)| !c.heldout), best);
+                let sh = score(d.cases.iter().zip(pr).filter(|(c, _)| c.heldout), best);
+                println!("\n{} with the stance head:", d.name);
+                print_metrics(&st, &sh);
+                println!("confusion matrix, held-out (rows gold, columns predicted):");
+                print_confusion(&sh);
+                println!("confusion matrix, tuning:");
+                print_confusion(&st);
+            }
         }
     }
     Ok(())
