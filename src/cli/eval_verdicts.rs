@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use veracity::embed::{cache::text_key, CachedEncoder, Encoder};
 use veracity::verdict::{
-    assess, Conflicts, MemoryIndex, Passage, SourceKind, VerdictConfig, VerdictKind,
+    assess, assess_with, Conflicts, MemoryIndex, Passage, SourceKind, VerdictConfig, VerdictKind,
 };
 
 use super::GlobalArgs;
@@ -84,12 +84,20 @@ pub struct EvalVerdictsArgs {
         value_name = "SET,..."
     )]
     pub head_train_on: Vec<DataKey>,
+    #[command(flatten)]
+    pub head: HeadOptionArgs,
+}
+
+/// Training options of the stance head (`eval verdicts --stance-head`,
+/// `train stance`).
+#[derive(Debug, Clone, Args)]
+pub struct HeadOptionArgs {
     /// AdamW weight decay(s) for the stance head; with several values the one
     /// with the best cross-fitted evidence-level macro-F1 on the tuning part is used.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "0.01",
+        default_value = "0.3,1,3,10,30,100",
         value_name = "W,..."
     )]
     pub head_weight_decay: Vec<f64>,
@@ -181,6 +189,15 @@ pub(crate) struct Dataset {
 }
 
 pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
+    run_with(g, a, |_| Ok(()))
+}
+
+/// [`run`], then `on_head` with the stance head's outcome (when trained).
+pub(crate) fn run_with(
+    g: &GlobalArgs,
+    a: &EvalVerdictsArgs,
+    on_head: impl FnOnce(super::eval_head::HeadOutcome) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
     if a.climate_fever.is_none() && a.scifact_corpus.is_none() {
         bail!("nothing to evaluate: pass --climate-fever FILE and/or --scifact-corpus FILE --scifact-claims FILE");
     }
@@ -220,7 +237,7 @@ pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
         report(d, &cfg, a)?;
     }
     if a.stance_head {
-        super::eval_head::run(enc.as_ref(), &sets, &cfg, a)?;
+        on_head(super::eval_head::run(enc.as_ref(), &sets, &cfg, a)?)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -298,7 +315,7 @@ fn retrieve_hybrid(
     }
     let index = Index::temporary(&docs, Some(enc)).context("indexing the evaluation corpus")?;
     let searcher = HybridSearcher::new(vec![index], Some(enc));
-    let checker = veracity::verdict::check::Checker::new(enc, cfg.clone());
+    let checker = veracity::verdict::check::Checker::new(enc, cfg.clone())?;
     let pb = super::progress::bar(claims.len() as u64, "retrieving", "claims");
     let mut cases = Vec::with_capacity(claims.len());
     for (id, claim, gold) in claims {
@@ -665,9 +682,18 @@ pub(crate) fn gold_row(g: Gold) -> usize {
 }
 
 fn score<'a>(cases: impl Iterator<Item = &'a Case>, cfg: &VerdictConfig) -> Scores {
+    score_verdicts(cases.map(|c| (c, None)), cfg)
+}
+
+/// Scores of the verdicts `check` would give, with the stance head's
+/// passage probabilities where given (`[stance] method = "head"`).
+pub(crate) fn score_verdicts<'a>(
+    cases: impl Iterator<Item = (&'a Case, Option<&'a [[f32; 3]]>)>,
+    cfg: &VerdictConfig,
+) -> Scores {
     let mut s = Scores::default();
-    for c in cases {
-        let v = assess(&c.claim, &c.passages, &c.conflicts, cfg).verdict;
+    for (c, probs) in cases {
+        let v = assess_with(&c.claim, &c.passages, &c.conflicts, probs, cfg).verdict;
         s.m[gold_row(c.gold)][column(v)] += 1;
         if c.gold != Gold::Disputed {
             *s.kinds.entry(v).or_default() += 1;
