@@ -17,16 +17,25 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Check all `claims` in one run (one model load) and return the verdicts.
 fn check(claims: &[&str]) -> Vec<Value> {
+    check_with(claims, None)
+}
+
+/// [`check`] with thresholds from a `--config` file of this text.
+fn check_with(claims: &[&str], config: Option<&str>) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("claims.txt");
     std::fs::write(&file, claims.join("\n")).unwrap();
-    let out = veracity()
-        .args(["check", "--corpus"])
+    let mut cmd = veracity();
+    cmd.args(["check", "--corpus"])
         .arg(fixture("corpus.jsonl"))
         .arg("--claims")
-        .arg(&file)
-        .output()
-        .unwrap();
+        .arg(&file);
+    if let Some(text) = config {
+        let cfg = dir.path().join("verdict.toml");
+        std::fs::write(&cfg, text).unwrap();
+        cmd.arg("--config").arg(cfg);
+    }
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -197,4 +206,21 @@ fn check_against_built_indexes() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["verdict"], "contradicted", "{v:#}");
+}
+
+#[test]
+fn head_method_is_selected_by_the_config_switch() {
+    let v = check_with(
+        &[
+            "The Kessel Observatory was founded in 1921.",
+            "Last year the budget of the Kessel Observatory rose.",
+            "The city of Brann will build a new football stadium next year.",
+        ],
+        Some("[stance]\nmethod = \"head\"\n"),
+    );
+    assert_eq!(v[0]["verdict"], "verified_by_reference", "{:#}", v[0]);
+    // The rules call this claim `disputed` (every_verdict_kind_on_the_fixture_corpus);
+    // with the head refutations win, so it never says `disputed`.
+    assert_ne!(v[1]["verdict"], "disputed", "{:#}", v[1]);
+    assert_eq!(v[2]["verdict"], "insufficient_evidence", "{:#}", v[2]);
 }

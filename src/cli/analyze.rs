@@ -139,7 +139,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(c) = &cross {
         retrievers.push(c);
     }
-    let checker = Checker::new(&enc, cfg);
+    let checker = Checker::new(&enc, cfg)?;
 
     let mut reports = Vec::new();
     for (i, (name, art)) in articles.iter().enumerate() {

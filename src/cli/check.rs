@@ -190,7 +190,7 @@ pub fn run(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<ExitCode> {
     let inner = g.encoder()?;
     let enc = CachedEncoder::new(inner.as_ref());
     let searcher = open_evidence(&a.evidence, &enc)?;
-    let checker = Checker::new(&enc, cfg);
+    let checker = Checker::new(&enc, cfg)?;
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)

@@ -349,22 +349,8 @@ pub fn run_train(g: &GlobalArgs, a: &TrainArgs) -> anyhow::Result<ExitCode> {
             "skipped": d.skipped,
         }));
     }
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .map(|s| {
-            // Keep the command reproducible without machine-specific paths.
-            if s.contains("/shared/data/") {
-                format!(
-                    "../shared/data/{}",
-                    s.split("/shared/data/").last().unwrap_or(&s)
-                )
-            } else {
-                s
-            }
-        })
-        .collect();
     head.provenance = serde_json::json!({
-        "command": format!("veracity {}", args.join(" ")),
+        "command": super::reproducible_command(&[]),
         "veracity_version": env!("CARGO_PKG_VERSION"),
         "data": files,
         "split_rule": data::SPLIT_RULE,

@@ -1,13 +1,15 @@
 //! `veracity eval verdicts --stance-head`: an experiment with the learned
 //! stance head ([`veracity::verdict::head`]).
 //!
-//! The head is trained on the evidence-level stance labels of the
-//! Climate-FEVER claims in the tuning part only (the same hash split as the
-//! verdict evaluation). Its thresholds are chosen on the tuning part from
-//! cross-fitted probabilities (5 folds by a hash of the claim id: a tuning
-//! claim is scored by the model that did not see its evidence), and the
-//! held-out claims (and every other data set) are scored once by the model
-//! trained on the whole tuning part.
+//! The head is trained on the stance-labelled pairs of the tuning claims
+//! (the same hash split as the verdict evaluation) of the data sets named in
+//! `--head-train-on`: Climate-FEVER evidence labels and/or SciFact rationale
+//! sentences (with sampled non-rationale sentences as neutral pairs). Its
+//! thresholds are chosen on those tuning claims, pooled, from cross-fitted
+//! probabilities (5 folds by a hash of the claim id: a tuning claim is
+//! scored by the model that did not see its pairs), and the held-out claims
+//! (and every data set not trained on) are scored once by the model trained
+//! on all tuning pairs.
 //!
 //! Two claim-level rules are reported: the head alone (best p(supports) and
 //! p(refutes) among the top passages against thresholds) and a hybrid
@@ -15,18 +17,36 @@
 //! refutations). docs/verdicts.md gives the figures.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
+use clap::Args;
 use rayon::prelude::*;
 use veracity::embed::{cache::text_key, Encoder};
+use veracity::verdict::config::StanceConfig;
 use veracity::verdict::head::{self, HeadTrainOptions, StanceHead};
-use veracity::verdict::{Conflicts, VerdictConfig, VerdictKind};
+use veracity::verdict::{Conflicts, Stance, StanceMethod, VerdictConfig, VerdictKind};
 
 use super::eval_verdicts::{
-    gold_row, is_heldout, print_confusion, print_metrics, steps, Case, Dataset, Gold, Scores,
+    gold_row, is_heldout, print_confusion, print_metrics, score_verdicts, steps, Case, DataKey,
+    Dataset, Gold, Scores,
 };
 
 const FOLDS: u64 = 5;
+
+/// What the experiment chose: the head trained on all tuning pairs, its
+/// options, the hybrid's thresholds (pooled tuning claims) and the training
+/// pairs per data set (name, supports, refutes, neutral).
+pub(crate) struct HeadOutcome {
+    pub(crate) head: StanceHead,
+    pub(crate) options: HeadTrainOptions,
+    pub(crate) config: VerdictConfig,
+    pub(crate) pairs: Vec<(String, [usize; 3])>,
+    /// The encoder whose embeddings the head reads, and their dimensions.
+    pub(crate) encoder: String,
+    pub(crate) dims: usize,
+}
 
 /// A trained configuration: cross-fitted macro-F1, options, fold models,
 /// cross-fitted probabilities.
@@ -76,31 +96,46 @@ fn column(probs: &[[f32; 3]], k: usize, mean: bool, ts: f32, tr: f32) -> usize {
     }
 }
 
-/// Hybrid: the head only finds refutations (best p(refutes) among the top
-/// `k` reaches `tr`); otherwise supported when the best similarity reaches
-/// `tsim` and the best p(supports) reaches `ts`, else not enough info.
-fn column_hybrid(c: &Case, probs: &[[f32; 3]], p: Params) -> usize {
-    let top = &probs[..p.k.min(probs.len())];
-    let r = top.iter().map(|x| x[head::REFUTES]).fold(0f32, f32::max);
-    let s = top.iter().map(|x| x[head::SUPPORTS]).fold(0f32, f32::max);
-    let best = c
-        .passages
-        .first()
-        .map_or(f32::NEG_INFINITY, |x| x.similarity);
-    if r >= p.tr {
+/// Hybrid (`[stance] method = "head"` as `check` uses it): refuted when
+/// some passage among the top `k` refutes by [`head::stance_of`], else
+/// supported when one supports, else not enough info.
+fn column_hybrid(c: &Case, probs: &[[f32; 3]], st: &StanceConfig) -> usize {
+    let stances = probs
+        .iter()
+        .zip(&c.passages)
+        .enumerate()
+        .map(|(rank, (p, x))| head::stance_of(rank, x.similarity, *p, st));
+    let (mut sup, mut refu) = (false, false);
+    for s in stances {
+        refu |= s == Stance::Refutes;
+        sup |= s == Stance::Supports;
+    }
+    if refu {
         1
-    } else if best >= p.tsim && s >= p.ts {
+    } else if sup {
         0
     } else {
         2
     }
 }
 
+/// The `[stance]` section of `base` with the hybrid thresholds of `p`.
+fn head_config(base: &VerdictConfig, p: Params) -> VerdictConfig {
+    let mut c = base.clone();
+    c.stance.method = StanceMethod::Head;
+    c.stance.head_top_k = p.k;
+    c.stance.head_support_similarity = p.tsim;
+    c.stance.head_support_probability = p.ts;
+    c.stance.head_refute_probability = p.tr;
+    c
+}
+
 fn score<'a>(cases: impl Iterator<Item = (&'a Case, &'a Vec<[f32; 3]>)>, p: Params) -> Scores {
     let mut s = Scores::default();
+    let st = head_config(&VerdictConfig::default(), p).stance;
     for (c, probs) in cases {
         let col = if p.tsim > 0.0 {
-            column_hybrid(c, probs, p)
+            column_hybrid(c, probs, &st)
         } else {
             column(probs, p.k, p.mean, p.ts, p.tr)
         };
@@ -152,16 +187,30 @@ fn evidence_scores(preds: &[[f32; 3]], y: &[usize]) -> (f64, f64) {
     (acc, f1)
 }
 
+/// Fold of a claim for cross-fitting: a hash of its id (prefixed with the
+/// data set's name except for Climate-FEVER, whose folds predate SciFact
+/// pairs, so that ids shared by both data sets fall in independent folds).
+fn fold_of(d: &Dataset, id: &str) -> usize {
+    match d.key {
+        DataKey::ClimateFever => fold(id),
+        DataKey::Scifact => fold(&format!("scifact:{id}")),
+    }
+}
+
 pub fn run(
     enc: &dyn Encoder,
     sets: &[Dataset],
     cfg: &VerdictConfig,
     a: &super::eval_verdicts::EvalVerdictsArgs,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<HeadOutcome> {
     let heldout = a.heldout;
-    let cf = sets.iter().find(|d| !d.pairs.is_empty()).context(
-        "--stance-head needs evidence-level labels (evidence_label) in the Climate-FEVER file",
-    )?;
+    let train_on = |d: &Dataset| a.head_train_on.contains(&d.key) && !d.pairs.is_empty();
+    if !sets.iter().any(train_on) {
+        bail!(
+            "--stance-head needs stance-labelled pairs from a data set named in --head-train-on \
+             (Climate-FEVER evidence_label, or SciFact rationales) and that data set loaded"
+        );
+    }
     let tol = cfg.stance.number_tolerance;
     let mut texts: Vec<&str> = Vec::new();
     for d in sets {
@@ -169,14 +218,15 @@ pub fn run(
             texts.push(&c.claim);
             texts.extend(c.passages.iter().map(|p| p.text.as_str()));
         }
-    }
-    for p in &cf.pairs {
-        texts.push(&p.1);
-        texts.push(&p.2);
+        for p in &d.pairs {
+            texts.push(&p.1);
+            texts.push(&p.2);
+        }
     }
     let emb = embed_all(enc, texts)?;
-    let pair_rows = |held: bool| -> (Vec<Vec<f32>>, Vec<usize>, Vec<usize>) {
-        let sel: Vec<_> = cf
+    // Feature rows, labels and folds of one data set's pairs of one part.
+    let pair_rows = |d: &Dataset, held: bool| -> (Vec<Vec<f32>>, Vec<usize>, Vec<usize>) {
+        let sel: Vec<_> = d
             .pairs
             .iter()
             .filter(|p| is_heldout(&p.0, heldout) == held)
@@ -188,30 +238,44 @@ pub fn run(
         (
             x,
             sel.iter().map(|p| p.3).collect(),
-            sel.iter().map(|p| fold(&p.0)).collect(),
+            sel.iter().map(|p| fold_of(d, &p.0)).collect(),
         )
     };
-    let (x, y, folds) = pair_rows(false);
-    let (xh, yh, _) = pair_rows(true);
-    let mut count = [0usize; 3];
-    for &c in &y {
-        count[c] += 1;
-    }
+    let (mut x, mut y, mut folds) = (Vec::new(), Vec::new(), Vec::new());
+    let mut pair_counts = Vec::new();
     println!("== learned stance head (experiment)");
-    println!(
-        "training pairs (Climate-FEVER tuning claims' evidence): {} (supports {}, refutes {}, neutral {}); held-out pairs {}",
-        y.len(),
-        count[0],
-        count[1],
-        count[2],
-        yh.len(),
-    );
+    for d in sets.iter().filter(|d| train_on(d)) {
+        let (xd, yd, fd) = pair_rows(d, false);
+        let mut count = [0usize; 3];
+        for &c in &yd {
+            count[c] += 1;
+        }
+        println!(
+            "training pairs from {} tuning claims: {} (supports {}, refutes {}, neutral {})",
+            d.name,
+            yd.len(),
+            count[0],
+            count[1],
+            count[2],
+        );
+        pair_counts.push((
+            match d.key {
+                DataKey::ClimateFever => "Climate-FEVER",
+                DataKey::Scifact => "SciFact",
+            }
+            .to_string(),
+            count,
+        ));
+        x.extend(xd);
+        y.extend(yd);
+        folds.extend(fd);
+    }
     // Cross-fitted models per weight decay; keep the best by evidence-level
     // macro-F1 of the cross-fitted predictions (tuning part only).
     let mut chosen: Option<Chosen> = None;
-    for &wd in &a.head_weight_decay {
+    for &wd in &a.head.head_weight_decay {
         let opts = HeadTrainOptions {
-            steps: a.head_steps,
+            steps: a.head.head_steps,
             weight_decay: wd,
             ..Default::default()
         };
@@ -237,27 +301,37 @@ pub fn run(
     println!("chosen: {opts:?}");
     let full = head::train(&x, &y, &opts)?;
     let fit: Vec<[f32; 3]> = x.iter().map(|r| full.probs(r)).collect();
-    let held: Vec<[f32; 3]> = xh.iter().map(|r| full.probs(r)).collect();
-    for (name, p, g) in [
-        ("fit (tuning pairs, full model)", &fit, &y),
-        ("cross-fitted (tuning pairs)", &cross, &y),
-        ("held-out pairs", &held, &yh),
+    for (name, p) in [
+        ("fit (tuning pairs, full model)", &fit),
+        ("cross-fitted (tuning pairs)", &cross),
     ] {
-        let (acc, f1) = evidence_scores(p, g);
+        let (acc, f1) = evidence_scores(p, &y);
         println!("  evidence-level {name:<32} accuracy {acc:.3}  macro-F1 {f1:.3}");
     }
+    for d in sets.iter().filter(|d| !d.pairs.is_empty()) {
+        let (xh, yh, _) = pair_rows(d, true);
+        let held: Vec<[f32; 3]> = xh.iter().map(|r| full.probs(r)).collect();
+        let (acc, f1) = evidence_scores(&held, &yh);
+        println!(
+            "  evidence-level held-out pairs ({:>5}) of {}: accuracy {acc:.3}  macro-F1 {f1:.3}",
+            yh.len(),
+            d.name
+        );
+    }
 
-    // Passage probabilities for every case of every data set.
+    // Passage probabilities for every case of every data set: tuning claims
+    // of a training data set by their fold's model, everything else by the
+    // model trained on all tuning pairs.
     let min_sim = cfg.retrieval.min_similarity;
     let probs: Vec<Vec<Vec<[f32; 3]>>> = sets
         .iter()
         .map(|d| {
-            let is_cf = std::ptr::eq(d, cf);
+            let trained = train_on(d);
             d.cases
                 .par_iter()
                 .map(|c| {
-                    let m = if is_cf && !c.heldout {
-                        &fold_models[fold(&c.id)]
+                    let m = if trained && !c.heldout {
+                        &fold_models[fold_of(d, &c.id)]
                     } else {
                         &full
                     };
@@ -271,7 +345,6 @@ pub fn run(
                 .collect()
         })
         .collect();
-    let cf_i = sets.iter().position(|d| std::ptr::eq(d, cf)).unwrap_or(0);
     let mut grid = Vec::new();
     for k in [1, 2, 3, 5, 10, 20] {
         for mean in [false, true] {
@@ -288,18 +361,22 @@ pub fn run(
             }
         }
     }
-    let tuning = |p: Params| {
+    // Macro-F1 over the pooled tuning claims of the data sets `sel`.
+    let tuning = |p: Params, sel: &[usize]| {
         score(
-            cf.cases
-                .iter()
-                .zip(&probs[cf_i])
+            sel.iter()
+                .flat_map(|&i| sets[i].cases.iter().zip(&probs[i]))
                 .filter(|(c, _)| !c.heldout),
             p,
         )
         .macro_f1()
     };
     let mut hgrid = Vec::new();
-    for k in [1, 2, 3, 5, 10, 20] {
+    // `check` weighs at most retrieval.top_k passages.
+    for k in [1, 2, 3, 5, 10, 20]
+        .into_iter()
+        .filter(|&k| k <= cfg.retrieval.top_k)
+    {
         for tsim in steps(0.50, 0.85, 0.025) {
             for ts in steps(0.0, 0.9, 0.1) {
                 for tr in steps(0.30, 0.95, 0.025) {
@@ -314,34 +391,187 @@ pub fn run(
             }
         }
     }
-    for (label, grid) in [
-        ("head alone", grid),
-        ("hybrid (similarity supports, head refutes)", hgrid),
+    // Thresholds are chosen on the pooled tuning claims of the training data
+    // sets (one setting for all, reported on every data set) and, with
+    // several training data sets, also on each one's own tuning claims
+    // (reported on that data set only, for comparison).
+    let trained: Vec<usize> = (0..sets.len()).filter(|&i| train_on(&sets[i])).collect();
+    let mut selections = vec![(trained.clone(), (0..sets.len()).collect::<Vec<_>>())];
+    if trained.len() > 1 {
+        selections.extend(trained.iter().map(|&i| (vec![i], vec![i])));
+    }
+    let mut shipped = None;
+    for (hybrid, label, grid) in [
+        (false, "head alone", grid),
+        (true, "hybrid (similarity supports, head refutes)", hgrid),
     ] {
-        let best = grid
-            .par_iter()
-            .map(|&p| (p, tuning(p)))
-            .reduce_with(|a, b| if b.1 > a.1 { b } else { a })
-            .context("empty grid")?
-            .0;
-        println!("\n-- {label}: {best:?}");
-        println!(
-        "thresholds chosen on the Climate-FEVER tuning part: top {} passages, {} probability, supports if p(supports) >= {}, refutes if p(refutes) >= {}",
-        best.k,
-        if best.mean { "mean" } else { "max" },
-        best.ts,
-        best.tr
-    );
-        for (d, pr) in sets.iter().zip(&probs) {
-            let st = score(d.cases.iter().zip(pr).filter(|(c, _)| !c.heldout), best);
-            let sh = score(d.cases.iter().zip(pr).filter(|(c, _)| c.heldout), best);
-            println!("\n{} with the stance head:", d.name);
-            print_metrics(&st, &sh);
-            println!("confusion matrix, held-out (rows gold, columns predicted):");
-            print_confusion(&sh);
-            println!("confusion matrix, tuning:");
-            print_confusion(&st);
+        for (n, (sel, shown)) in selections.iter().enumerate() {
+            let best = grid
+                .par_iter()
+                .map(|&p| (p, tuning(p, sel)))
+                .reduce_with(|a, b| if b.1 > a.1 { b } else { a })
+                .context("empty grid")?
+                .0;
+            let names: Vec<&str> = sel.iter().map(|&i| sets[i].name.as_str()).collect();
+            println!("\n-- {label}: {best:?}");
+            println!(
+                "thresholds chosen on the {}tuning claims of {}: top {} passages, {} probability, supports if p(supports) >= {}, refutes if p(refutes) >= {}",
+                if sel.len() > 1 { "pooled " } else { "" },
+                names.join(" + "),
+                best.k,
+                if best.mean { "mean" } else { "max" },
+                best.ts,
+                best.tr
+            );
+            for &i in shown {
+                let (d, pr) = (&sets[i], &probs[i]);
+                let st = score(d.cases.iter().zip(pr).filter(|(c, _)| !c.heldout), best);
+                let sh = score(d.cases.iter().zip(pr).filter(|(c, _)| c.heldout), best);
+                println!("\n{} with the stance head:", d.name);
+                print_metrics(&st, &sh);
+                println!("confusion matrix, held-out (rows gold, columns predicted):");
+                print_confusion(&sh);
+                println!("confusion matrix, tuning:");
+                print_confusion(&st);
+            }
+            if hybrid && n == 0 {
+                // The pooled choice is what `[stance] method = "head"` ships:
+                // check that the verdict rules reproduce the figures.
+                let hc = head_config(cfg, best);
+                for &i in shown {
+                    let (d, pr) = (&sets[i], &probs[i]);
+                    let part = |held: bool| {
+                        score_verdicts(
+                            d.cases
+                                .iter()
+                                .zip(pr)
+                                .filter(|(c, _)| c.heldout == held)
+                                .map(|(c, p)| (c, Some(p.as_slice()))),
+                            &hc,
+                        )
+                    };
+                    println!(
+                        "\n{} through the verdict rules with [stance] method = \"head\" (as check/analyze):",
+                        d.name
+                    );
+                    print_metrics(&part(false), &part(true));
+                }
+                shipped = Some(hc);
+            }
         }
     }
-    Ok(())
+    Ok(HeadOutcome {
+        head: full,
+        options: opts,
+        config: shipped.context("no hybrid setting chosen")?,
+        pairs: pair_counts,
+        encoder: enc.name().to_string(),
+        dims: enc.dims(),
+    })
+}
+
+/// `veracity train stance`.
+#[derive(Debug, Args)]
+pub struct TrainStanceArgs {
+    /// Climate-FEVER JSONL file with evidence labels (evidence_label).
+    #[arg(long, value_name = "FILE")]
+    pub climate_fever: PathBuf,
+    /// SciFact corpus.jsonl (abstracts split into sentences).
+    #[arg(long, value_name = "FILE")]
+    pub scifact_corpus: PathBuf,
+    /// SciFact claims JSONL with rationales (claims_train.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub scifact_claims: PathBuf,
+    /// Share of claims held out (by a hash of the claim id), never trained
+    /// or tuned on; the same split as `eval verdicts`.
+    #[arg(long, default_value_t = 0.3, value_name = "FRACTION")]
+    pub heldout: f64,
+    #[command(flatten)]
+    pub head: super::eval_verdicts::HeadOptionArgs,
+    /// Persistent embedding cache file, so that re-runs do not embed again.
+    #[arg(long, value_name = "FILE")]
+    pub cache: Option<PathBuf>,
+    /// Where to write the head (JSON).
+    #[arg(long, default_value = "models/heads/stance.json", value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Train the stance head exactly as `eval verdicts --stance-head
+/// --head-train-on climate-fever,scifact` does (it prints the same report)
+/// and write it with its provenance and the chosen `[stance]` thresholds.
+pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<ExitCode> {
+    use super::eval_verdicts::{EvalVerdictsArgs, Pool, RetrieverKind};
+    let ev = EvalVerdictsArgs {
+        climate_fever: Some(a.climate_fever.clone()),
+        scifact_corpus: Some(a.scifact_corpus.clone()),
+        scifact_claims: Some(a.scifact_claims.clone()),
+        scifact_pool: Pool::Cited,
+        config: None,
+        heldout: a.heldout,
+        tune: false,
+        retriever: RetrieverKind::Exact,
+        cache: a.cache.clone(),
+        stance_head: true,
+        head_train_on: vec![DataKey::ClimateFever, DataKey::Scifact],
+        head: a.head.clone(),
+    };
+    super::eval_verdicts::run_with(g, &ev, |o| {
+        let mut data = Vec::new();
+        for p in [&a.climate_fever, &a.scifact_corpus, &a.scifact_claims] {
+            data.push(serde_json::json!({
+                "file": p.file_name().map(|f| f.to_string_lossy().into_owned()),
+                "sha256": veracity::embed::models::sha256_file(p)?,
+            }));
+        }
+        let st = &o.config.stance;
+        let provenance = serde_json::json!({
+            "command": super::reproducible_command(&["--cache", "--out"]),
+            "veracity_version": env!("CARGO_PKG_VERSION"),
+            "data": data,
+            "split": format!(
+                "claims whose hash of id (\"verdict-split:<id>\") falls in the first {:.0}% are held out; \
+                 only the other (tuning) claims' pairs are trained on",
+                a.heldout * 100.0
+            ),
+            "pairs": o.pairs.iter().map(|(n, c)| serde_json::json!({
+                "data_set": n, "supports": c[0], "refutes": c[1], "neutral": c[2],
+            })).collect::<Vec<_>>(),
+            "scifact_neutral": "at most 3 non-rationale sentences of the cited abstracts per claim, by a hash of (claim, abstract, sentence)",
+            "options": {
+                "steps": o.options.steps,
+                "lr": o.options.lr,
+                "weight_decay": o.options.weight_decay,
+                "weight_decay_chosen_from": a.head.head_weight_decay,
+                "init": "zeros (deterministic, no seed)",
+            },
+            "thresholds": {
+                "chosen_on": "pooled tuning claims of both data sets, cross-fitted (5 folds by a hash of the claim id)",
+                "head_top_k": st.head_top_k,
+                "head_support_similarity": st.head_support_similarity,
+                "head_support_probability": st.head_support_probability,
+                "head_refute_probability": st.head_refute_probability,
+            },
+        });
+        let file = head::StanceHeadFile {
+            format: head::FORMAT.into(),
+            encoder: o.encoder,
+            dims: o.dims,
+            provenance,
+            head: o.head,
+        };
+        if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&a.out, serde_json::to_string(&file)? + "\n")
+            .with_context(|| format!("writing {}", a.out.display()))?;
+        println!(
+            "\nwrote {}; its thresholds for config/verdict.toml:\n[stance]\nhead_top_k = {}\nhead_support_similarity = {}\nhead_support_probability = {}\nhead_refute_probability = {}",
+            a.out.display(),
+            st.head_top_k,
+            st.head_support_similarity,
+            st.head_support_probability,
+            st.head_refute_probability
+        );
+        Ok(())
+    })
 }

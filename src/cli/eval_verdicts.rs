@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use veracity::embed::{cache::text_key, CachedEncoder, Encoder};
 use veracity::verdict::{
-    assess, Conflicts, MemoryIndex, Passage, SourceKind, VerdictConfig, VerdictKind,
+    assess, assess_with, Conflicts, MemoryIndex, Passage, SourceKind, VerdictConfig, VerdictKind,
 };
 
 use super::GlobalArgs;
@@ -65,18 +65,39 @@ pub struct EvalVerdictsArgs {
     /// Persistent embedding cache file, so that re-runs do not embed again.
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
-    /// Experimental: also train the learned stance head on the evidence
-    /// labels of the Climate-FEVER tuning claims (5-fold cross-fitted there),
-    /// choose its thresholds on the tuning part and report its verdicts on
-    /// every data set (needs --climate-fever).
-    #[arg(long, requires = "climate_fever")]
+    /// Experimental: also train the learned stance head on the stance-labelled
+    /// pairs of the tuning claims of the --head-train-on data sets (5-fold
+    /// cross-fitted there), choose its thresholds on those tuning claims and
+    /// report its verdicts on every data set.
+    #[arg(long)]
     pub stance_head: bool,
+    /// Data sets whose tuning claims give the stance head its training pairs
+    /// and its claim-level thresholds: `climate-fever` (evidence_label of the
+    /// evidence sentences) and/or `scifact` (rationale sentences labelled
+    /// SUPPORT / CONTRADICT, plus at most 3 non-rationale sentences of the
+    /// cited abstracts per claim as neutral pairs).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "climate-fever",
+        value_name = "SET,..."
+    )]
+    pub head_train_on: Vec<DataKey>,
+    #[command(flatten)]
+    pub head: HeadOptionArgs,
+}
+
+/// Training options of the stance head (`eval verdicts --stance-head`,
+/// `train stance`).
+#[derive(Debug, Clone, Args)]
+pub struct HeadOptionArgs {
     /// AdamW weight decay(s) for the stance head; with several values the one
     /// with the best cross-fitted evidence-level macro-F1 on the tuning part is used.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "0.01",
+        default_value = "0.3,1,3,10,30,100",
         value_name = "W,..."
     )]
     pub head_weight_decay: Vec<f64>,
@@ -92,6 +113,15 @@ pub enum RetrieverKind {
     Exact,
     /// The corpus module's temporary index and hybrid searcher, as `check` uses.
     Hybrid,
+}
+
+/// Which labelled data set a [`Dataset`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataKey {
+    /// Climate-FEVER (--climate-fever).
+    ClimateFever,
+    /// SciFact (--scifact-corpus, --scifact-claims).
+    Scifact,
 }
 
 /// Which SciFact abstracts make the evidence corpus.
@@ -147,16 +177,27 @@ pub(crate) struct Case {
 
 /// A data set loaded and embedded.
 pub(crate) struct Dataset {
+    pub(crate) key: DataKey,
     pub(crate) name: String,
     corpus_size: usize,
     skipped: usize,
     pub(crate) cases: Vec<Case>,
-    /// Labelled (claim id, claim, evidence sentence, stance class) pairs
-    /// (Climate-FEVER only), for the learned stance head.
+    /// Labelled (claim id, claim, evidence sentence, stance class) pairs, for
+    /// the learned stance head (both parts of the split; the head trains on
+    /// the tuning claims' pairs only).
     pub(crate) pairs: Vec<(String, String, String, usize)>,
 }
 
 pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
+    run_with(g, a, |_| Ok(()))
+}
+
+/// [`run`], then `on_head` with the stance head's outcome (when trained).
+pub(crate) fn run_with(
+    g: &GlobalArgs,
+    a: &EvalVerdictsArgs,
+    on_head: impl FnOnce(super::eval_head::HeadOutcome) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
     if a.climate_fever.is_none() && a.scifact_corpus.is_none() {
         bail!("nothing to evaluate: pass --climate-fever FILE and/or --scifact-corpus FILE --scifact-claims FILE");
     }
@@ -196,7 +237,7 @@ pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
         report(d, &cfg, a)?;
     }
     if a.stance_head {
-        super::eval_head::run(enc.as_ref(), &sets, &cfg, a)?;
+        on_head(super::eval_head::run(enc.as_ref(), &sets, &cfg, a)?)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -274,7 +315,7 @@ fn retrieve_hybrid(
     }
     let index = Index::temporary(&docs, Some(enc)).context("indexing the evaluation corpus")?;
     let searcher = HybridSearcher::new(vec![index], Some(enc));
-    let checker = veracity::verdict::check::Checker::new(enc, cfg.clone());
+    let checker = veracity::verdict::check::Checker::new(enc, cfg.clone())?;
     let pb = super::progress::bar(claims.len() as u64, "retrieving", "claims");
     let mut cases = Vec::with_capacity(claims.len());
     for (id, claim, gold) in claims {
@@ -415,6 +456,7 @@ fn load_climate_fever(
     let corpus_size = pool.len();
     let cases = evidence(enc, pool.into_values().collect(), claims, k, a, cfg)?;
     Ok(Dataset {
+        key: DataKey::ClimateFever,
         name: format!("Climate-FEVER ({})", path.display()),
         corpus_size,
         skipped,
@@ -434,6 +476,8 @@ struct SfDoc {
 #[derive(Deserialize)]
 struct SfRationale {
     label: String,
+    #[serde(default)]
+    sentences: Vec<usize>,
 }
 
 #[derive(Deserialize)]
@@ -497,6 +541,7 @@ fn load_scifact(
         }
     }
     let corpus_size = passages.len();
+    let pairs = scifact_pairs(&docs, &rows);
     let claims = rows
         .into_iter()
         .map(|r| {
@@ -519,6 +564,7 @@ fn load_scifact(
         .collect();
     let cases = evidence(enc, passages, claims, k, a, cfg)?;
     Ok(Dataset {
+        key: DataKey::Scifact,
         name: format!(
             "SciFact ({} against {})",
             claims_path.display(),
@@ -527,8 +573,64 @@ fn load_scifact(
         corpus_size,
         skipped: s1 + s2,
         cases,
-        pairs: Vec::new(),
+        pairs,
     })
+}
+
+/// Most neutral (non-rationale) sentences taken per SciFact claim.
+const SCIFACT_NEUTRAL_PER_CLAIM: usize = 3;
+
+/// Stance-labelled SciFact pairs: every rationale sentence with its label
+/// (SUPPORT → supports, CONTRADICT → refutes) and, as neutral pairs, at most
+/// [`SCIFACT_NEUTRAL_PER_CLAIM`] other sentences of the abstracts the claim
+/// cites, picked deterministically by a hash of (claim, abstract, sentence).
+fn scifact_pairs(docs: &[SfDoc], rows: &[SfClaim]) -> Vec<(String, String, String, usize)> {
+    use veracity::verdict::head::{NEUTRAL, REFUTES, SUPPORTS};
+    let by_id: HashMap<String, &SfDoc> = docs.iter().map(|d| (id_string(&d.doc_id), d)).collect();
+    let mut pairs = Vec::new();
+    for r in rows {
+        let id = id_string(&r.id);
+        let mut rationale: std::collections::HashSet<(String, usize)> = Default::default();
+        for (doc, rats) in &r.evidence {
+            let Some(d) = by_id.get(doc) else { continue };
+            for rat in rats {
+                let class = match rat.label.as_str() {
+                    "SUPPORT" => SUPPORTS,
+                    "CONTRADICT" => REFUTES,
+                    _ => continue,
+                };
+                for &i in &rat.sentences {
+                    if let Some(t) = d.sentences.get(i) {
+                        if rationale.insert((doc.clone(), i)) {
+                            pairs.push((id.clone(), r.claim.clone(), t.clone(), class));
+                        }
+                    }
+                }
+            }
+        }
+        let mut docs_cited: Vec<String> = r
+            .cited_doc_ids
+            .iter()
+            .map(id_string)
+            .chain(r.evidence.keys().cloned())
+            .collect();
+        docs_cited.sort_unstable();
+        docs_cited.dedup();
+        let mut neutral: Vec<(u64, &String)> = Vec::new();
+        for doc in &docs_cited {
+            let Some(d) = by_id.get(doc) else { continue };
+            for (i, t) in d.sentences.iter().enumerate() {
+                if !rationale.contains(&(doc.clone(), i)) {
+                    neutral.push((text_key(&format!("stance-neutral:{id}:{doc}:{i}")), t));
+                }
+            }
+        }
+        neutral.sort_unstable();
+        for (_, t) in neutral.into_iter().take(SCIFACT_NEUTRAL_PER_CLAIM) {
+            pairs.push((id.clone(), r.claim.clone(), t.clone(), NEUTRAL));
+        }
+    }
+    pairs
 }
 
 /// Confusion counts: gold row (4, DISPUTED last) × predicted column (4).
@@ -580,9 +682,18 @@ pub(crate) fn gold_row(g: Gold) -> usize {
 }
 
 fn score<'a>(cases: impl Iterator<Item = &'a Case>, cfg: &VerdictConfig) -> Scores {
+    score_verdicts(cases.map(|c| (c, None)), cfg)
+}
+
+/// Scores of the verdicts `check` would give, with the stance head's
+/// passage probabilities where given (`[stance] method = "head"`).
+pub(crate) fn score_verdicts<'a>(
+    cases: impl Iterator<Item = (&'a Case, Option<&'a [[f32; 3]]>)>,
+    cfg: &VerdictConfig,
+) -> Scores {
     let mut s = Scores::default();
-    for c in cases {
-        let v = assess(&c.claim, &c.passages, &c.conflicts, cfg).verdict;
+    for (c, probs) in cases {
+        let v = assess_with(&c.claim, &c.passages, &c.conflicts, probs, cfg).verdict;
         s.m[gold_row(c.gold)][column(v)] += 1;
         if c.gold != Gold::Disputed {
             *s.kinds.entry(v).or_default() += 1;

@@ -120,6 +120,42 @@ pub enum Command {
     Eval(eval::EvalCmd),
 }
 
+/// The running command line as `veracity ...`, with paths into the shared
+/// data folder written as `../shared/data/...`, so that a head's provenance
+/// reads the same on every machine. The options in `drop` (e.g. `--cache`,
+/// which does not change the result) are left out with their values.
+pub(crate) fn reproducible_command(drop: &[&str]) -> String {
+    let mut args: Vec<String> = Vec::new();
+    let mut skip_value = false;
+    for s in std::env::args().skip(1) {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if drop.contains(&s.as_str()) {
+            skip_value = true;
+            continue;
+        }
+        if drop.iter().any(|d| s.starts_with(&format!("{d}="))) {
+            continue;
+        }
+        args.push(s);
+    }
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|s| {
+            if s.contains("/shared/data/") {
+                format!(
+                    "../shared/data/{}",
+                    s.split("/shared/data/").last().unwrap_or(&s)
+                )
+            } else {
+                s
+            }
+        })
+        .collect();
+    format!("veracity {}", args.join(" "))
+}
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",

@@ -1,23 +1,46 @@
 //! Checking a claim against corpora: retrieve passages with any
 //! [`Retriever`], score each sentence of each passage against the claim (the
 //! stance thresholds are calibrated on sentence-level evidence), then
-//! [`judge`](super::judge).
+//! [`assess_with`](super::assess_with), with the learned stance head's
+//! probabilities when `[stance] method = "head"`.
 
 use crate::corpus::{Hit, Retriever};
 use crate::embed::{dot, Encoder};
 use crate::text::split_sentences;
 
-use super::{judge, Passage, Verdict, VerdictConfig, VerdictError};
+use super::head::{self, StanceHead, StanceHeadFile};
+use super::{assess_with, Conflicts, Passage, StanceMethod, Verdict, VerdictConfig, VerdictError};
 
 /// Checks claims against one or more retrievers.
 pub struct Checker<'a> {
     enc: &'a dyn Encoder,
     cfg: VerdictConfig,
+    /// The compiled-in stance head, with `[stance] method = "head"`.
+    head: Option<StanceHead>,
 }
 
 impl<'a> Checker<'a> {
-    pub fn new(enc: &'a dyn Encoder, cfg: VerdictConfig) -> Self {
-        Checker { enc, cfg }
+    /// A checker; with `[stance] method = "head"` it loads the compiled-in
+    /// stance head, which must match the encoder's dimensions.
+    pub fn new(enc: &'a dyn Encoder, cfg: VerdictConfig) -> Result<Self, VerdictError> {
+        let head = match cfg.stance.method {
+            StanceMethod::Rules => None,
+            StanceMethod::Head => {
+                let f = StanceHeadFile::builtin()?;
+                if f.dims != enc.dims() {
+                    return Err(VerdictError::Head(format!(
+                        "the built-in stance head was trained on {} ({}-dimensional embeddings), \
+                         but the encoder {} gives {}; use `[stance] method = \"rules\"` with this model",
+                        f.encoder,
+                        f.dims,
+                        enc.name(),
+                        enc.dims()
+                    )));
+                }
+                Some(f.head)
+            }
+        };
+        Ok(Checker { enc, cfg, head })
     }
 
     pub fn config(&self) -> &VerdictConfig {
@@ -39,13 +62,39 @@ impl<'a> Checker<'a> {
                 .map_err(|e| VerdictError::Search(e.to_string()))?;
             hits.extend(found.into_iter().filter(|h| !skip(h)));
         }
-        let passages = self.sentences(claim, &hits)?;
-        Ok(judge(claim, &passages, &self.cfg))
+        let (passages, q, vecs) = self.sentences_with_vectors(claim, &hits)?;
+        let conflicts: Vec<Conflicts> = passages
+            .iter()
+            .map(|p| Conflicts::find(claim, &p.text, self.cfg.stance.number_tolerance))
+            .collect();
+        let probs: Option<Vec<[f32; 3]>> = self.head.as_ref().map(|h| {
+            vecs.iter()
+                .zip(&conflicts)
+                .map(|(v, c)| h.probs(&head::features(&q, v, c)))
+                .collect()
+        });
+        Ok(assess_with(
+            claim,
+            &passages,
+            &conflicts,
+            probs.as_deref(),
+            &self.cfg,
+        ))
     }
 
     /// Each sentence of each hit as a candidate passage, with its cosine
     /// similarity to the claim and its offsets in the document.
     pub fn sentences(&self, claim: &str, hits: &[Hit]) -> Result<Vec<Passage>, VerdictError> {
+        Ok(self.sentences_with_vectors(claim, hits)?.0)
+    }
+
+    /// [`Checker::sentences`] with the claim's embedding and each passage's.
+    #[allow(clippy::type_complexity)]
+    fn sentences_with_vectors(
+        &self,
+        claim: &str,
+        hits: &[Hit],
+    ) -> Result<(Vec<Passage>, Vec<f32>, Vec<Vec<f32>>), VerdictError> {
         let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // hit, start, end (in hit.text)
         for (i, h) in hits.iter().enumerate() {
             let sents = split_sentences(&h.text);
@@ -56,11 +105,11 @@ impl<'a> Checker<'a> {
         }
         let mut texts: Vec<&str> = vec![claim];
         texts.extend(cands.iter().map(|&(i, s, e)| &hits[i].text[s..e]));
-        let vecs = self.enc.embed(&texts)?;
-        let q = &vecs[0];
-        Ok(cands
+        let mut vecs = self.enc.embed(&texts)?;
+        let q = vecs.remove(0);
+        let passages = cands
             .iter()
-            .zip(&vecs[1..])
+            .zip(&vecs)
             .map(|(&(i, s, e), v)| {
                 let h = &hits[i];
                 Passage {
@@ -72,10 +121,11 @@ impl<'a> Checker<'a> {
                     text: h.text[s..e].trim().to_string(),
                     start: h.start + s,
                     end: h.start + e,
-                    similarity: dot(q, v),
+                    similarity: dot(&q, v),
                     origin: h.origin.clone(),
                 }
             })
-            .collect())
+            .collect();
+        Ok((passages, q, vecs))
     }
 }

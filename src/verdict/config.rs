@@ -37,6 +37,27 @@ pub struct StanceConfig {
     pub debunk_similarity: f32,
     pub number_tolerance: f32,
     pub support_needs_numbers: bool,
+    /// Who decides the stance of a passage: the word-level rules or the
+    /// learned stance head (`models/heads/stance.json`).
+    pub method: StanceMethod,
+    /// Head: only the this many most similar relevant passages get a stance.
+    pub head_top_k: usize,
+    /// Head: a passage supports at or above this similarity when the head's
+    /// p(supports) reaches `head_support_probability`.
+    pub head_support_similarity: f32,
+    pub head_support_probability: f32,
+    /// Head: a passage refutes when the head's p(refutes) reaches this.
+    pub head_refute_probability: f32,
+}
+
+/// Stance decision method (`[stance] method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StanceMethod {
+    /// Similarity thresholds and word-level conflict checks.
+    Rules,
+    /// The learned stance head over embeddings and the conflict flags.
+    Head,
 }
 
 /// Thresholds of the claim-level verdict rules.
@@ -126,6 +147,18 @@ impl VerdictConfig {
             ("stance.debunk_similarity", self.stance.debunk_similarity),
             ("stance.number_tolerance", self.stance.number_tolerance),
             ("verdict.dispute_margin", self.verdict.dispute_margin),
+            (
+                "stance.head_support_similarity",
+                self.stance.head_support_similarity,
+            ),
+            (
+                "stance.head_support_probability",
+                self.stance.head_support_probability,
+            ),
+            (
+                "stance.head_refute_probability",
+                self.stance.head_refute_probability,
+            ),
         ];
         for (k, v) in sims {
             if !(0.0..=1.0).contains(&v) {
@@ -134,6 +167,9 @@ impl VerdictConfig {
         }
         if self.retrieval.top_k == 0 {
             return err("retrieval.top_k must be at least 1".into());
+        }
+        if self.stance.head_top_k == 0 {
+            return err("stance.head_top_k must be at least 1".into());
         }
         if self.verdict.min_origins < 2 {
             return err(
@@ -174,6 +210,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown section [stances]"), "{e}");
+    }
+
+    #[test]
+    fn method_switch_selects_the_head() {
+        assert_eq!(VerdictConfig::default().stance.method, StanceMethod::Rules);
+        let c = VerdictConfig::with_overrides("[stance]\nmethod = \"head\"\n", "x.toml").unwrap();
+        assert_eq!(c.stance.method, StanceMethod::Head);
+        assert!(VerdictConfig::with_overrides("[stance]\nmethod = \"nli\"\n", "x").is_err());
     }
 
     #[test]

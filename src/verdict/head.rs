@@ -7,13 +7,25 @@
 //! number). Trained with AdamW, full batch, from zero weights on a
 //! class-balanced cross-entropy (candle autograd, CPU), so a run is
 //! deterministic for the same data and options.
+//!
+//! `veracity train stance` writes `models/heads/stance.json` (compiled in,
+//! [`StanceHeadFile::builtin`]); `check` and `analyze` use it with
+//! `[stance] method = "head"` ([`decide`]). docs/verdicts.md gives the data,
+//! the thresholds and the held-out figures.
 
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use serde::{Deserialize, Serialize};
 
-use super::stance::Conflicts;
+use super::config::StanceConfig;
+use super::stance::{Conflict, Conflicts, Stance, StanceResult};
 use super::VerdictError;
+
+/// The compiled-in head (`veracity train stance` writes it).
+pub const DEFAULT_HEAD: &str = include_str!("../../models/heads/stance.json");
+
+/// Format tag of a stance head file.
+pub const FORMAT: &str = "veracity.stance-head/1";
 
 /// Class index of each stance in the head's output.
 pub const SUPPORTS: usize = 0;
@@ -65,6 +77,87 @@ impl StanceHead {
         let s: f32 = e.iter().sum();
         e.map(|v| v / s)
     }
+}
+
+/// A stance head file: the head, the encoder its features come from, and how
+/// it was made (data files, split, command, options).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StanceHeadFile {
+    pub format: String,
+    pub encoder: String,
+    pub dims: usize,
+    pub provenance: serde_json::Value,
+    #[serde(flatten)]
+    pub head: StanceHead,
+}
+
+impl StanceHeadFile {
+    /// Parse and check a head file (`name` for messages).
+    pub fn from_json(text: &str, name: &str) -> Result<Self, VerdictError> {
+        let f: StanceHeadFile =
+            serde_json::from_str(text).map_err(|e| VerdictError::Head(format!("{name}: {e}")))?;
+        if f.format != FORMAT {
+            return Err(VerdictError::Head(format!(
+                "{name}: format {:?}, expected {FORMAT:?}",
+                f.format
+            )));
+        }
+        let want = 4 * f.dims + 1 + N_FLAGS;
+        if f.head.inputs != want || f.head.weights.len() != 3 * want {
+            return Err(VerdictError::Head(format!(
+                "{name}: {} inputs and {} weights for {}-dimensional embeddings (expected {want} and {})",
+                f.head.inputs,
+                f.head.weights.len(),
+                f.dims,
+                3 * want
+            )));
+        }
+        Ok(f)
+    }
+
+    /// The compiled-in `models/heads/stance.json`.
+    pub fn builtin() -> Result<Self, VerdictError> {
+        Self::from_json(DEFAULT_HEAD, "models/heads/stance.json (built in)")
+    }
+}
+
+/// Stance of the passage ranked `rank` (0 = most similar relevant passage)
+/// from the head's probabilities `p` (`[stance] method = "head"`): refutes
+/// when p(refutes) reaches `head_refute_probability`, else supports when the
+/// similarity reaches `head_support_similarity` and p(supports) reaches
+/// `head_support_probability`; neutral from rank `head_top_k` on.
+pub fn stance_of(rank: usize, sim: f32, p: [f32; 3], cfg: &StanceConfig) -> Stance {
+    if rank >= cfg.head_top_k {
+        Stance::Neutral
+    } else if p[REFUTES] >= cfg.head_refute_probability {
+        Stance::Refutes
+    } else if sim >= cfg.head_support_similarity && p[SUPPORTS] >= cfg.head_support_probability {
+        Stance::Supports
+    } else {
+        Stance::Neutral
+    }
+}
+
+/// [`stance_of`] with the reason of a refutation: the text check that
+/// names one, else the head's probability.
+pub fn decide(
+    rank: usize,
+    sim: f32,
+    p: [f32; 3],
+    conflicts: &Conflicts,
+    cfg: &StanceConfig,
+) -> StanceResult {
+    let stance = stance_of(rank, sim, p, cfg);
+    let conflict = (stance == Stance::Refutes).then(|| {
+        conflicts
+            .content()
+            .or(conflicts.debunk.as_ref())
+            .cloned()
+            .unwrap_or(Conflict::Learned {
+                refutes: p[REFUTES],
+            })
+    });
+    StanceResult { stance, conflict }
 }
 
 /// Training options.
@@ -183,6 +276,80 @@ mod tests {
             assert_eq!(best, c);
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         }
+    }
+
+    /// Class-balanced cross-entropy of `h` on (x, y), as `train` minimises.
+    fn loss(h: &StanceHead, x: &[Vec<f32>], y: &[usize]) -> f32 {
+        x.iter()
+            .zip(y)
+            .map(|(r, &c)| -h.probs(r)[c].ln())
+            .sum::<f32>()
+            / x.len() as f32
+    }
+
+    #[test]
+    fn training_lowers_the_loss_of_a_tiny_set() {
+        // Three pairs per class, the class shown by one flag-like input.
+        let x: Vec<Vec<f32>> = (0..9)
+            .map(|i| {
+                let mut r = vec![0.1 * (i % 3) as f32; 3];
+                r[i / 3] += 1.0;
+                r
+            })
+            .collect();
+        let y: Vec<usize> = (0..9).map(|i| i / 3).collect();
+        let zero = StanceHead {
+            inputs: 3,
+            weights: vec![0.0; 9],
+            bias: [0.0; 3],
+        };
+        let o = HeadTrainOptions {
+            steps: 100,
+            lr: 0.05,
+            weight_decay: 0.01,
+        };
+        let few = train(
+            &x,
+            &y,
+            &HeadTrainOptions {
+                steps: 10,
+                ..o.clone()
+            },
+        )
+        .unwrap();
+        let h = train(&x, &y, &o).unwrap();
+        assert!((loss(&zero, &x, &y) - 3f32.ln()).abs() < 1e-5);
+        assert!(loss(&few, &x, &y) < loss(&zero, &x, &y));
+        assert!(loss(&h, &x, &y) < loss(&few, &x, &y));
+        for (r, &c) in x.iter().zip(&y) {
+            let p = h.probs(r);
+            assert!(p[c] > 0.5, "{p:?} for class {c}");
+        }
+    }
+
+    #[test]
+    fn builtin_head_loads_and_matches_minilm() {
+        let f = StanceHeadFile::builtin().unwrap();
+        assert_eq!(f.dims, 384);
+        assert_eq!(f.head.inputs, 4 * 384 + 1 + N_FLAGS);
+        assert!(f.provenance["command"]
+            .as_str()
+            .unwrap()
+            .contains("train stance"));
+        assert!(StanceHeadFile::from_json("{}", "x").is_err());
+    }
+
+    #[test]
+    fn head_stance_follows_the_thresholds() {
+        let mut c = crate::verdict::VerdictConfig::default().stance;
+        c.head_top_k = 2;
+        c.head_support_similarity = 0.6;
+        c.head_support_probability = 0.4;
+        c.head_refute_probability = 0.5;
+        assert_eq!(stance_of(0, 0.7, [0.5, 0.3, 0.2], &c), Stance::Supports);
+        assert_eq!(stance_of(0, 0.5, [0.5, 0.3, 0.2], &c), Stance::Neutral);
+        assert_eq!(stance_of(1, 0.9, [0.4, 0.55, 0.05], &c), Stance::Refutes);
+        assert_eq!(stance_of(2, 0.9, [0.0, 1.0, 0.0], &c), Stance::Neutral);
     }
 
     #[test]

@@ -31,7 +31,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use config::VerdictConfig;
+pub use config::{StanceMethod, VerdictConfig};
 pub use memory::MemoryIndex;
 pub use stance::{Conflict, Conflicts, Stance};
 
@@ -181,6 +181,22 @@ pub fn assess(
     conflicts: &[Conflicts],
     cfg: &VerdictConfig,
 ) -> Verdict {
+    assess_with(claim, passages, conflicts, None, cfg)
+}
+
+/// [`assess`] with the learned stance head's probabilities of each passage
+/// (`probs[i]` belongs to `passages[i]`). With `[stance] method = "head"`
+/// and probabilities given, the head decides each stance
+/// ([`head::decide`]) and refutations take precedence over support;
+/// otherwise the rules decide.
+pub fn assess_with(
+    claim: &str,
+    passages: &[Passage],
+    conflicts: &[Conflicts],
+    probs: Option<&[[f32; 3]]>,
+    cfg: &VerdictConfig,
+) -> Verdict {
+    let head_probs = probs.filter(|_| cfg.stance.method == config::StanceMethod::Head);
     // Relevant passages, most similar first, each (document, span) once.
     let mut order: Vec<usize> = (0..passages.len())
         .filter(|&i| passages[i].similarity >= cfg.retrieval.min_similarity)
@@ -197,10 +213,14 @@ pub fn assess(
 
     let stances: Vec<stance::StanceResult> = order
         .iter()
-        .map(|&i| {
+        .enumerate()
+        .map(|(rank, &i)| {
             let empty = Conflicts::default();
             let c = conflicts.get(i).unwrap_or(&empty);
-            stance::decide(passages[i].similarity, c, &cfg.stance)
+            match head_probs.and_then(|p| p.get(i)) {
+                Some(&p) => head::decide(rank, passages[i].similarity, p, c, &cfg.stance),
+                None => stance::decide(passages[i].similarity, c, &cfg.stance),
+            }
         })
         .collect();
     let sup: Vec<usize> = (0..order.len())
@@ -217,7 +237,10 @@ pub fn assess(
 
     // Rule 2: settle conflicts between the sides.
     let (mut use_sup, mut use_ref) = (!sup.is_empty(), !refu.is_empty());
-    if use_sup && use_ref {
+    if use_sup && use_ref && head_probs.is_some() {
+        // The head's claim-level rule (as calibrated): refutations win.
+        use_sup = false;
+    } else if use_sup && use_ref {
         let (bs, br) = (best(&sup), best(&refu));
         if bs - br >= cfg.verdict.dispute_margin {
             use_ref = false;
@@ -643,5 +666,43 @@ mod tests {
         assert_eq!(j["verdict"], "single_source");
         assert_eq!(e["stance"], "supports");
         assert_eq!(e["kind"], "news");
+    }
+
+    #[test]
+    fn head_method_lets_the_head_decide_and_refutations_win() {
+        let ps = vec![
+            passage("a", "ref.org", SourceKind::Reference, "a", SAME, 0.95),
+            passage(
+                "b",
+                "ref.org",
+                SourceKind::Reference,
+                "b",
+                "Unrelated.",
+                0.60,
+            ),
+        ];
+        let cs: Vec<Conflicts> = ps
+            .iter()
+            .map(|p| Conflicts::find(CLAIM, &p.text, 0.05))
+            .collect();
+        let probs = [[0.8, 0.1, 0.1], [0.05, 0.9, 0.05]];
+        let mut c = cfg();
+        c.stance.method = StanceMethod::Rules;
+        let rules = assess_with(CLAIM, &ps, &cs, Some(&probs), &c);
+        assert_eq!(rules.verdict, VerdictKind::VerifiedByReference);
+        c.stance.method = StanceMethod::Head;
+        c.stance.head_top_k = 2;
+        c.stance.head_refute_probability = 0.5;
+        let v = assess_with(CLAIM, &ps, &cs, Some(&probs), &c);
+        assert_eq!(v.verdict, VerdictKind::Contradicted, "{v:?}");
+        let e = v.evidence.iter().find(|e| e.doc_id == "b").unwrap();
+        assert_eq!(e.stance, Stance::Refutes);
+        assert!(e.conflict.as_deref().unwrap().contains("0.90"), "{e:?}");
+        // Beyond head_top_k the head does not look: only the support counts.
+        c.stance.head_top_k = 1;
+        c.stance.head_support_similarity = 0.9;
+        c.stance.head_support_probability = 0.5;
+        let v = assess_with(CLAIM, &ps, &cs, Some(&probs), &c);
+        assert_eq!(v.verdict, VerdictKind::VerifiedByReference);
     }
 }

@@ -59,6 +59,9 @@ pub enum Conflict {
     Direction { claim: String, passage: String },
     /// The passage calls the subject a myth, false, debunked, ...
     Debunk { cue: String },
+    /// The learned stance head reads the passage as contradicting the claim
+    /// (`[stance] method = "head"`) and no text check names a reason.
+    Learned { refutes: f32 },
 }
 
 impl Conflict {
@@ -84,6 +87,9 @@ impl Conflict {
                 format!("it says \"{passage}\" where the claim says \"{claim}\"")
             }
             Conflict::Debunk { cue } => format!("it calls this \"{cue}\""),
+            Conflict::Learned { refutes } => {
+                format!("the stance model reads it as contradicting the claim (p = {refutes:.2})")
+            }
         }
     }
 }
@@ -907,6 +913,11 @@ mod tests {
             debunk_similarity: 0.55,
             number_tolerance: 0.05,
             support_needs_numbers: true,
+            method: super::super::config::StanceMethod::Rules,
+            head_top_k: 3,
+            head_support_similarity: 0.65,
+            head_support_probability: 0.2,
+            head_refute_probability: 0.5,
         }
     }
 
