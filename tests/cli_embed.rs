@@ -70,6 +70,28 @@ fn embed_round_trip_jsonl_and_npy_agree() {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max);
     assert!(diff < 1e-5, "jsonl and npy rows differ by {diff}");
+
+    // Max pooling: another unit vector per line, not the mean's.
+    let max_path = dir.path().join("max.npy");
+    veracity()
+        .args(["embed", "--pooling", "max", "--format", "npy", "-o"])
+        .arg(&max_path)
+        .arg(fixture("embed_lines.txt"))
+        .assert()
+        .success();
+    let (r, c, max) = npy::read_f32(std::fs::File::open(&max_path).unwrap()).unwrap();
+    assert_eq!((r, c), (lines.len(), 384));
+    let norm = max[..384].iter().map(|x| x * x).sum::<f32>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-4, "max-pooled row has norm {norm}");
+    let cos: f32 = max[..384]
+        .iter()
+        .zip(&data[..384])
+        .map(|(a, b)| a * b)
+        .sum();
+    assert!(
+        cos < 0.999,
+        "max pooling gave the mean vector (cosine {cos})"
+    );
 }
 
 #[test]
@@ -96,15 +118,32 @@ fn invalid_utf8_names_the_line() {
 
 #[test]
 fn missing_model_offline_gives_a_clear_error() {
-    let home = tempfile::tempdir().unwrap();
-    let out = veracity()
-        .args(["--offline", "--home"])
-        .arg(home.path())
-        .env("HF_HOME", home.path().join("hf"))
-        .arg("embed")
-        .write_stdin("hello\n")
-        .output()
-        .unwrap();
+    // The flag, and the environment variable in its usual spellings.
+    for (flag, env) in [
+        ("--offline", None),
+        ("embed", Some("1")),
+        ("embed", Some("true")),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let mut cmd = veracity();
+        cmd.args(["--home"])
+            .arg(home.path())
+            .env("HF_HOME", home.path().join("hf"))
+            .env_remove("VERACITY_OFFLINE");
+        if let Some(v) = env {
+            cmd.env("VERACITY_OFFLINE", v);
+        }
+        if flag == "--offline" {
+            cmd.args(["--offline", "embed"]);
+        } else {
+            cmd.arg("embed");
+        }
+        let out = cmd.write_stdin("hello\n").output().unwrap();
+        check_missing_model_error(&out);
+    }
+}
+
+fn check_missing_model_error(out: &std::process::Output) {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -19,6 +19,15 @@ pub enum EmbedFormat {
     Npy,
 }
 
+/// Pooling of the model's last hidden states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PoolingArg {
+    /// Mean over the tokens (the model's sentence embedding).
+    Mean,
+    /// Per-dimension maximum over the tokens (a feature, not a similarity space).
+    Max,
+}
+
 #[derive(Debug, Args)]
 pub struct EmbedArgs {
     /// Input file, one text per line (UTF-8); standard input when absent or `-`.
@@ -32,6 +41,9 @@ pub struct EmbedArgs {
     /// Lines embedded per chunk (output is streamed chunk by chunk for jsonl).
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub chunk: usize,
+    /// Pooling of the last hidden states (vectors are L2-normalised either way).
+    #[arg(long, value_enum, default_value_t = PoolingArg::Mean)]
+    pub pooling: PoolingArg,
 }
 
 /// Read lines as UTF-8, naming the first line that is not.
@@ -87,7 +99,10 @@ pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
             "<stdin>".to_string(),
         ),
     };
-    let encoder = g.encoder()?;
+    let encoder = g.pooled_encoder(match a.pooling {
+        PoolingArg::Mean => veracity::embed::Pooling::Mean,
+        PoolingArg::Max => veracity::embed::Pooling::Max,
+    })?;
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)

@@ -47,7 +47,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "VERACITY_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
     /// Never use the network: no Hugging Face download, no pip fetch.
-    #[arg(long, global = true, env = "VERACITY_OFFLINE")]
+    #[arg(long, global = true, env = "VERACITY_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline: bool,
     /// Skip model checksum verification (for a --model-dir holding a fine-tuned variant).
     #[arg(long, global = true)]
@@ -81,11 +81,19 @@ impl GlobalArgs {
 
     /// Resolve and load the sentence encoder.
     pub fn encoder(&self) -> anyhow::Result<Box<dyn emb::Encoder>> {
-        Ok(emb::load_encoder(&EncoderOptions {
-            resolve: self.resolve_options(),
-            device: self.device,
-            backend: self.backend,
-        })?)
+        self.pooled_encoder(emb::Pooling::Mean)
+    }
+
+    /// Resolve and load the sentence encoder with another pooling.
+    pub fn pooled_encoder(&self, pooling: emb::Pooling) -> anyhow::Result<Box<dyn emb::Encoder>> {
+        Ok(emb::load_pooled_encoder(
+            &EncoderOptions {
+                resolve: self.resolve_options(),
+                device: self.device,
+                backend: self.backend,
+            },
+            pooling,
+        )?)
     }
 }
 

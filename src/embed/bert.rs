@@ -25,7 +25,7 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use super::models::ResolvedModel;
 use super::native::NativeBert;
-use super::{Backend, EmbedError, Encoder, Result};
+use super::{Backend, EmbedError, Encoder, Pooling, Result};
 
 /// Default token budget of one forward pass (padded tokens included).
 pub const DEFAULT_TOKEN_BUDGET: usize = 16_384;
@@ -43,6 +43,7 @@ pub struct BertEncoder {
     max_len: usize,
     normalize: bool,
     token_budget: usize,
+    pooling: Pooling,
 }
 
 /// What runs the forward pass.
@@ -132,6 +133,7 @@ impl BertEncoder {
             max_len,
             normalize: m.normalize,
             token_budget,
+            pooling: Pooling::Mean,
         };
         tracing::info!(
             "loaded {} ({} dims, max {} tokens, {} backend) from {}",
@@ -150,6 +152,16 @@ impl BertEncoder {
         self
     }
 
+    /// Pool with `pooling` instead of the model's mean. The encoder's name
+    /// gains a `+max` suffix, so caches keyed by name never mix the two.
+    pub fn with_pooling(mut self, pooling: Pooling) -> Self {
+        if pooling == Pooling::Max && self.pooling != Pooling::Max {
+            self.name.push_str("+max");
+        }
+        self.pooling = pooling;
+        self
+    }
+
     /// Token ids of `text` after truncation (special tokens included).
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
         let enc = self
@@ -163,7 +175,7 @@ impl BertEncoder {
     fn forward_batch(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
         match &self.engine {
             Engine::Native(model) => {
-                let mut rows = model.forward_pooled(batch)?;
+                let mut rows = model.forward_pooled(batch, self.pooling)?;
                 if self.normalize {
                     for r in &mut rows {
                         let norm = r.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
@@ -196,9 +208,21 @@ impl BertEncoder {
         let type_ids = ids.zeros_like()?;
         let hidden = model.forward(&ids, &type_ids, Some(&mask))?; // (n, width, dims)
         let maskf = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (n, width, 1)
-        let summed = hidden.broadcast_mul(&maskf)?.sum(1)?; // (n, dims)
-        let counts = maskf.sum(1)?.clamp(1e-9, f64::MAX)?; // (n, 1)
-        let mut pooled = summed.broadcast_div(&counts)?;
+        let mut pooled = match self.pooling {
+            Pooling::Mean => {
+                let summed = hidden.broadcast_mul(&maskf)?.sum(1)?; // (n, dims)
+                let counts = maskf.sum(1)?.clamp(1e-9, f64::MAX)?; // (n, 1)
+                summed.broadcast_div(&counts)?
+            }
+            Pooling::Max => {
+                // Padding positions get -1e9 so they never win; an empty
+                // sequence (only when width is padded to 1) pools to zeros.
+                let penalty = ((maskf.clone() - 1.0)? * 1e9)?;
+                let m = hidden.broadcast_add(&penalty)?.max(1)?;
+                let any = maskf.max(1)?; // (n, 1): 1 when the row has tokens
+                m.broadcast_mul(&any)?
+            }
+        };
         if self.normalize {
             let norms = pooled
                 .sqr()?

@@ -119,6 +119,18 @@ pub enum Backend {
     Candle,
 }
 
+/// How a sentence vector is pooled from the model's last hidden states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pooling {
+    /// Mean over the tokens: the sentence embedding the model was trained for.
+    #[default]
+    Mean,
+    /// Per-dimension maximum over the tokens: keeps a strong signal of a single
+    /// word that the mean dilutes (a feature for word-level cues, not a
+    /// similarity space).
+    Max,
+}
+
 /// Options that pick and place a model: which one, where to look, which
 /// device, which backend.
 #[derive(Debug, Clone)]
@@ -130,9 +142,14 @@ pub struct EncoderOptions {
 
 /// Resolve `opts.resolve.model` (fetching it if allowed) and load its encoder.
 pub fn load_encoder(opts: &EncoderOptions) -> Result<Box<dyn Encoder>> {
+    load_pooled_encoder(opts, Pooling::Mean)
+}
+
+/// [`load_encoder`] with another pooling of the last hidden states.
+pub fn load_pooled_encoder(opts: &EncoderOptions, pooling: Pooling) -> Result<Box<dyn Encoder>> {
     let resolved = models::resolve(&opts.resolve)?;
     let device = opts.device.to_device()?;
-    let enc = bert::BertEncoder::load(&resolved, &device, opts.backend)?;
+    let enc = bert::BertEncoder::load(&resolved, &device, opts.backend)?.with_pooling(pooling);
     Ok(Box::new(enc))
 }
 

@@ -25,7 +25,7 @@ use candle_transformers::models::bert::{Config, HiddenAct};
 use gemm::Parallelism;
 use rayon::prelude::*;
 
-use super::{EmbedError, Result};
+use super::{EmbedError, Pooling, Result};
 
 /// A dense layer, weight kept as stored by PyTorch: `[out, in]`, row-major.
 struct Linear {
@@ -62,6 +62,29 @@ pub struct NativeBert {
     vocab: usize,
     max_pos: usize,
     eps: f32,
+}
+
+/// Pool the token rows of one sequence (`rows.len()` a multiple of `h`); no
+/// rows pool to zeros.
+fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
+    let n = rows.len() / h;
+    if n == 0 {
+        return vec![0f32; h];
+    }
+    let mut out = rows[..h].to_vec();
+    for row in rows[h..].chunks_exact(h) {
+        for (o, v) in out.iter_mut().zip(row) {
+            match pooling {
+                Pooling::Mean => *o += v,
+                Pooling::Max => *o = o.max(*v),
+            }
+        }
+    }
+    if pooling == Pooling::Mean {
+        let inv = 1.0 / n as f32;
+        out.iter_mut().for_each(|o| *o *= inv);
+    }
+    out
 }
 
 fn flat(vb: &VarBuilder, shape: &[usize], name: &str) -> Result<Vec<f32>> {
@@ -159,10 +182,11 @@ impl NativeBert {
         })
     }
 
-    /// Mean-pooled last hidden states of each sequence (`hidden` floats each,
-    /// not normalised). Every sequence must be at most `max_position_embeddings`
-    /// long; an empty sequence pools to zeros.
-    pub fn forward_pooled(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+    /// Pooled last hidden states of each sequence (`hidden` floats each, not
+    /// normalised): the mean or the per-dimension maximum over its tokens.
+    /// Every sequence must be at most `max_position_embeddings` long; an empty
+    /// sequence pools to zeros.
+    pub fn forward_pooled(&self, seqs: &[&[u32]], pooling: Pooling) -> Result<Vec<Vec<f32>>> {
         let h = self.hidden;
         let mut offsets = Vec::with_capacity(seqs.len() + 1);
         offsets.push(0usize);
@@ -225,20 +249,7 @@ impl NativeBert {
 
         Ok(offsets
             .windows(2)
-            .map(|w| {
-                let (a, b) = (w[0], w[1]);
-                let mut mean = vec![0f32; h];
-                if b > a {
-                    for row in x[a * h..b * h].chunks_exact(h) {
-                        for (m, v) in mean.iter_mut().zip(row) {
-                            *m += v;
-                        }
-                    }
-                    let inv = 1.0 / (b - a) as f32;
-                    mean.iter_mut().for_each(|m| *m *= inv);
-                }
-                mean
-            })
+            .map(|w| pool(&x[w[0] * h..w[1] * h], h, pooling))
             .collect())
     }
 
@@ -657,6 +668,14 @@ pub(crate) mod kernels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooling_takes_the_mean_or_the_maximum_per_dimension() {
+        let rows = [1.0, -2.0, 3.0, 4.0, 0.0, -1.0]; // two tokens, h = 3
+        assert_eq!(pool(&rows, 3, Pooling::Mean), vec![2.5, -1.0, 1.0]);
+        assert_eq!(pool(&rows, 3, Pooling::Max), vec![4.0, 0.0, 3.0]);
+        assert_eq!(pool(&[], 3, Pooling::Max), vec![0.0; 3]);
+    }
 
     #[test]
     fn gemm_accumulates_into_dst_as_documented() {
