@@ -19,8 +19,7 @@ struct Item {
     embedding: Vec<f32>,
 }
 
-#[test]
-fn candle_matches_sentence_transformers() {
+fn golden() -> Golden {
     let golden: Golden =
         serde_json::from_str(include_str!("golden/all-MiniLM-L6-v2.json")).expect("golden file");
     assert!(golden.sentences.len() >= 30);
@@ -37,41 +36,69 @@ fn candle_matches_sentence_transformers() {
     );
     assert!(golden.sentences.iter().any(|s| s.text.is_empty()));
     assert!(golden.sentences.iter().any(|s| !s.text.is_ascii()));
+    golden
+}
 
+/// Loads the encoder for `device`/`backend` and checks every golden vector
+/// (cosine >= 0.9999, unit norm) and that batching does not change results.
+fn check_against_golden(golden: &Golden, device: DeviceChoice, backend: Backend) {
+    let enc = load_encoder(&EncoderOptions {
+        resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
+        device,
+        backend,
+    })
+    .expect("model (fetched automatically when missing)");
+    assert_eq!(enc.max_len(), golden.max_seq_length);
+    let texts: Vec<&str> = golden.sentences.iter().map(|s| s.text.as_str()).collect();
+    let batch = enc.embed(&texts).unwrap();
+    let mut worst = (1.0f32, "");
+    for (g, v) in golden.sentences.iter().zip(&batch) {
+        assert_eq!(v.len(), 384);
+        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "{:?} has norm {norm}", g.text);
+        let c = cosine(v, &g.embedding);
+        if c < worst.0 {
+            worst = (c, &g.text);
+        }
+        assert!(
+            c >= 0.9999,
+            "{device:?}/{backend:?}: cosine {c} < 0.9999 for {:?}",
+            g.text
+        );
+    }
+    eprintln!(
+        "{device:?}/{backend:?}: worst cosine {:.7} for {:?}",
+        worst.0, worst.1
+    );
+    // Batching must not change results: one text at a time gives the same vectors.
+    for (t, v) in texts.iter().zip(&batch).step_by(5) {
+        let single = enc.embed_one(t).unwrap();
+        assert!(
+            cosine(&single, v) > 0.99999,
+            "{device:?}/{backend:?}: batch vs single differ for {t:?}"
+        );
+    }
+}
+
+#[test]
+fn candle_matches_sentence_transformers() {
+    let golden = golden();
     // Both CPU backends: veracity's native kernels and candle's stock BertModel.
     for backend in [Backend::Native, Backend::Candle] {
-        let enc = load_encoder(&EncoderOptions {
-            resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
-            device: DeviceChoice::Cpu,
-            backend,
-        })
-        .expect("model (fetched automatically when missing)");
-        assert_eq!(enc.max_len(), golden.max_seq_length);
-        let texts: Vec<&str> = golden.sentences.iter().map(|s| s.text.as_str()).collect();
-        let batch = enc.embed(&texts).unwrap();
-        let mut worst = (1.0f32, "");
-        for (g, v) in golden.sentences.iter().zip(&batch) {
-            assert_eq!(v.len(), 384);
-            let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            assert!((norm - 1.0).abs() < 1e-4, "{:?} has norm {norm}", g.text);
-            let c = cosine(v, &g.embedding);
-            if c < worst.0 {
-                worst = (c, &g.text);
-            }
-            assert!(
-                c >= 0.9999,
-                "{backend:?}: cosine {c} < 0.9999 for {:?}",
-                g.text
-            );
-        }
-        eprintln!("{backend:?}: worst cosine {:.7} for {:?}", worst.0, worst.1);
-        // Batching must not change results: one text at a time gives the same vectors.
-        for (t, v) in texts.iter().zip(&batch).step_by(5) {
-            let single = enc.embed_one(t).unwrap();
-            assert!(
-                cosine(&single, v) > 0.99999,
-                "{backend:?}: batch vs single differ for {t:?}"
-            );
-        }
+        check_against_golden(&golden, DeviceChoice::Cpu, backend);
     }
+}
+
+/// The GPU path (candle's BertModel on CUDA or Metal) against the same vectors.
+/// Built only with `--features cuda` or `--features metal`; it needs the GPU
+/// (run on a lent H200 with the commands in benchsuite/runs/gpu-cuda-*.txt).
+#[cfg(any(feature = "cuda", feature = "metal"))]
+#[test]
+fn gpu_matches_sentence_transformers() {
+    let device = if cfg!(feature = "cuda") {
+        DeviceChoice::Cuda
+    } else {
+        DeviceChoice::Metal
+    };
+    check_against_golden(&golden(), device, Backend::Auto);
 }
