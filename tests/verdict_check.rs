@@ -223,4 +223,15 @@ fn head_method_is_selected_by_the_config_switch() {
     // with the head refutations win, so it never says `disputed`.
     assert_ne!(v[1]["verdict"], "disputed", "{:#}", v[1]);
     assert_eq!(v[2]["verdict"], "insufficient_evidence", "{:#}", v[2]);
+
+    // The reference says 1921: the head alone lets the 1935 claim pass, the
+    // rules' conflicts kept in head mode contradict it.
+    let claim = ["The Kessel Observatory was founded in 1935."];
+    let head = check_with(&claim, Some("[stance]\nmethod = \"head\"\n"));
+    assert_ne!(head[0]["verdict"], "contradicted", "{:#}", head[0]);
+    let kept = check_with(
+        &claim,
+        Some("[stance]\nmethod = \"head\"\nhead_rule_conflicts = true\n"),
+    );
+    assert_eq!(kept[0]["verdict"], "contradicted", "{:#}", kept[0]);
 }

@@ -102,9 +102,9 @@ fn column(probs: &[[f32; 3]], k: usize, mean: bool, ts: f32, tr: f32) -> usize {
 fn column_hybrid(c: &Case, probs: &[[f32; 3]], st: &StanceConfig) -> usize {
     let stances = probs
         .iter()
-        .zip(&c.passages)
+        .zip(c.passages.iter().zip(&c.conflicts))
         .enumerate()
-        .map(|(rank, (p, x))| head::stance_of(rank, x.similarity, *p, st));
+        .map(|(rank, (p, (x, k)))| head::stance_of(rank, x.similarity, *p, k, st));
     let (mut sup, mut refu) = (false, false);
     for s in stances {
         refu |= s == Stance::Refutes;
@@ -127,6 +127,7 @@ fn head_config(base: &VerdictConfig, p: Params) -> VerdictConfig {
     c.stance.head_support_similarity = p.tsim;
     c.stance.head_support_probability = p.ts;
     c.stance.head_refute_probability = p.tr;
+    c.stance.head_rule_conflicts = p.rule;
     c
 }
 
@@ -160,6 +161,8 @@ struct Params {
     tsim: f32,
     ts: f32,
     tr: f32,
+    /// Hybrid only: the rules' conflicts also refute (`head_rule_conflicts`).
+    rule: bool,
 }
 
 /// Evidence-level confusion and macro-F1 of argmax predictions.
@@ -356,6 +359,7 @@ pub fn run(
                         tsim: 0.0,
                         ts,
                         tr,
+                        rule: false,
                     });
                 }
             }
@@ -380,13 +384,16 @@ pub fn run(
         for tsim in steps(0.50, 0.85, 0.025) {
             for ts in steps(0.0, 0.9, 0.1) {
                 for tr in steps(0.30, 0.95, 0.025) {
-                    hgrid.push(Params {
-                        k,
-                        mean: false,
-                        tsim,
-                        ts,
-                        tr,
-                    });
+                    for rule in [false, true] {
+                        hgrid.push(Params {
+                            k,
+                            mean: false,
+                            tsim,
+                            ts,
+                            tr,
+                            rule,
+                        });
+                    }
                 }
             }
         }
@@ -550,6 +557,7 @@ pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<E
                 "head_support_similarity": st.head_support_similarity,
                 "head_support_probability": st.head_support_probability,
                 "head_refute_probability": st.head_refute_probability,
+                "head_rule_conflicts": st.head_rule_conflicts,
             },
         });
         let file = head::StanceHeadFile {
@@ -565,12 +573,13 @@ pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<E
         std::fs::write(&a.out, serde_json::to_string(&file)? + "\n")
             .with_context(|| format!("writing {}", a.out.display()))?;
         println!(
-            "\nwrote {}; its thresholds for config/verdict.toml:\n[stance]\nhead_top_k = {}\nhead_support_similarity = {}\nhead_support_probability = {}\nhead_refute_probability = {}",
+            "\nwrote {}; its thresholds for config/verdict.toml:\n[stance]\nhead_top_k = {}\nhead_support_similarity = {}\nhead_support_probability = {}\nhead_refute_probability = {}\nhead_rule_conflicts = {}",
             a.out.display(),
             st.head_top_k,
             st.head_support_similarity,
             st.head_support_probability,
-            st.head_refute_probability
+            st.head_refute_probability,
+            st.head_rule_conflicts
         );
         Ok(())
     })

@@ -48,6 +48,11 @@ pub struct StanceConfig {
     pub head_support_probability: f32,
     /// Head: a passage refutes when the head's p(refutes) reaches this.
     pub head_refute_probability: f32,
+    /// Head: keep the rules' explicit conflicts (a different number, date or
+    /// quantity, negation, opposite direction) as refutations at
+    /// `refute_similarity`, and never let a conflicting passage support.
+    #[serde(default)]
+    pub head_rule_conflicts: bool,
 }
 
 /// Stance decision method (`[stance] method`).

@@ -125,13 +125,27 @@ impl StanceHeadFile {
 /// from the head's probabilities `p` (`[stance] method = "head"`): refutes
 /// when p(refutes) reaches `head_refute_probability`, else supports when the
 /// similarity reaches `head_support_similarity` and p(supports) reaches
-/// `head_support_probability`; neutral from rank `head_top_k` on.
-pub fn stance_of(rank: usize, sim: f32, p: [f32; 3], cfg: &StanceConfig) -> Stance {
+/// `head_support_probability`; neutral from rank `head_top_k` on. With
+/// `head_rule_conflicts`, the rules' content conflicts also refute (at
+/// `refute_similarity`) and bar support.
+pub fn stance_of(
+    rank: usize,
+    sim: f32,
+    p: [f32; 3],
+    conflicts: &Conflicts,
+    cfg: &StanceConfig,
+) -> Stance {
+    let conflict = cfg.head_rule_conflicts && conflicts.content().is_some();
     if rank >= cfg.head_top_k {
         Stance::Neutral
-    } else if p[REFUTES] >= cfg.head_refute_probability {
+    } else if p[REFUTES] >= cfg.head_refute_probability
+        || (conflict && sim >= cfg.refute_similarity)
+    {
         Stance::Refutes
-    } else if sim >= cfg.head_support_similarity && p[SUPPORTS] >= cfg.head_support_probability {
+    } else if !conflict
+        && sim >= cfg.head_support_similarity
+        && p[SUPPORTS] >= cfg.head_support_probability
+    {
         Stance::Supports
     } else {
         Stance::Neutral
@@ -147,7 +161,7 @@ pub fn decide(
     conflicts: &Conflicts,
     cfg: &StanceConfig,
 ) -> StanceResult {
-    let stance = stance_of(rank, sim, p, cfg);
+    let stance = stance_of(rank, sim, p, conflicts, cfg);
     let conflict = (stance == Stance::Refutes).then(|| {
         conflicts
             .content()
@@ -346,10 +360,35 @@ mod tests {
         c.head_support_similarity = 0.6;
         c.head_support_probability = 0.4;
         c.head_refute_probability = 0.5;
-        assert_eq!(stance_of(0, 0.7, [0.5, 0.3, 0.2], &c), Stance::Supports);
-        assert_eq!(stance_of(0, 0.5, [0.5, 0.3, 0.2], &c), Stance::Neutral);
-        assert_eq!(stance_of(1, 0.9, [0.4, 0.55, 0.05], &c), Stance::Refutes);
-        assert_eq!(stance_of(2, 0.9, [0.0, 1.0, 0.0], &c), Stance::Neutral);
+        let none = Conflicts::default();
+        // A different year: the head alone lets the passage support; with the
+        // rules' conflicts kept it refutes, and never supports.
+        let year = Conflicts::find(
+            "The observatory was founded in 1935.",
+            "The observatory was founded in 1921.",
+            0.05,
+        );
+        assert!(year.content().is_some());
+        let cases = [
+            // (rule conflicts kept, rank, similarity, probabilities, conflicts, stance)
+            (false, 0, 0.7, [0.5, 0.3, 0.2], &none, Stance::Supports),
+            (false, 0, 0.5, [0.5, 0.3, 0.2], &none, Stance::Neutral),
+            (false, 1, 0.9, [0.4, 0.55, 0.05], &none, Stance::Refutes),
+            (false, 2, 0.9, [0.0, 1.0, 0.0], &none, Stance::Neutral),
+            (false, 0, 0.9, [0.9, 0.05, 0.05], &year, Stance::Supports),
+            (true, 0, 0.9, [0.9, 0.05, 0.05], &year, Stance::Refutes),
+            (true, 0, 0.55, [0.9, 0.05, 0.05], &year, Stance::Neutral),
+            (true, 0, 0.7, [0.5, 0.3, 0.2], &none, Stance::Supports),
+        ];
+        c.refute_similarity = 0.6;
+        for (rule, rank, sim, p, k, want) in cases {
+            c.head_rule_conflicts = rule;
+            assert_eq!(
+                stance_of(rank, sim, p, k, &c),
+                want,
+                "{rule} {rank} {sim} {p:?}"
+            );
+        }
     }
 
     #[test]

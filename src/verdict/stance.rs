@@ -918,6 +918,7 @@ mod tests {
             head_support_similarity: 0.65,
             head_support_probability: 0.2,
             head_refute_probability: 0.5,
+            head_rule_conflicts: false,
         }
     }
 
