@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use veracity::embed::npy;
+use veracity::embed::{npy, Pooling};
 
 use super::GlobalArgs;
 
@@ -17,15 +17,6 @@ pub enum EmbedFormat {
     Jsonl,
     /// A float32 .npy matrix, one row per input line.
     Npy,
-}
-
-/// Pooling of the model's last hidden states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PoolingArg {
-    /// Mean over the tokens (the model's sentence embedding).
-    Mean,
-    /// Per-dimension maximum over the tokens (a feature, not a similarity space).
-    Max,
 }
 
 #[derive(Debug, Args)]
@@ -42,8 +33,8 @@ pub struct EmbedArgs {
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub chunk: usize,
     /// Pooling of the last hidden states (vectors are L2-normalised either way).
-    #[arg(long, value_enum, default_value_t = PoolingArg::Mean)]
-    pub pooling: PoolingArg,
+    #[arg(long, value_enum, default_value_t = Pooling::Mean)]
+    pub pooling: Pooling,
 }
 
 /// Read lines as UTF-8, naming the first line that is not.
@@ -99,10 +90,7 @@ pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
             "<stdin>".to_string(),
         ),
     };
-    let encoder = g.pooled_encoder(match a.pooling {
-        PoolingArg::Mean => veracity::embed::Pooling::Mean,
-        PoolingArg::Max => veracity::embed::Pooling::Max,
-    })?;
+    let encoder = g.pooled_encoder(a.pooling)?;
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)

@@ -155,9 +155,11 @@ impl BertEncoder {
     /// Pool with `pooling` instead of the model's mean. The encoder's name
     /// gains a `+max` suffix, so caches keyed by name never mix the two.
     pub fn with_pooling(mut self, pooling: Pooling) -> Self {
-        if pooling == Pooling::Max && self.pooling != Pooling::Max {
-            self.name.push_str("+max");
-        }
+        let base = self.name.trim_end_matches("+max").to_string();
+        self.name = match pooling {
+            Pooling::Mean => base,
+            Pooling::Max => base + "+max",
+        };
         self.pooling = pooling;
         self
     }

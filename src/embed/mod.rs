@@ -120,7 +120,7 @@ pub enum Backend {
 }
 
 /// How a sentence vector is pooled from the model's last hidden states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Pooling {
     /// Mean over the tokens: the sentence embedding the model was trained for.
     #[default]
