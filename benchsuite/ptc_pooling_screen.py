@@ -4,9 +4,14 @@ the propaganda heads: logistic regression, 5-fold cross-validation by article, t
 F1-optimal threshold chosen on 3 inner folds of each training part (as the shipped heads do).
 
     python3 benchsuite/ptc_pooling_screen.py prep ../shared/data/ptc /tmp/ptc   # sentences + labels
-    veracity embed /tmp/ptc/sents.txt --format npy -o /tmp/ptc/mean.npy --pooling mean
+    veracity embed /tmp/ptc/sents.txt --format npy -o /tmp/ptc/mean.npy               # all 6 layers
     veracity embed /tmp/ptc/sents.txt --format npy -o /tmp/ptc/max.npy --pooling max
-    python3 benchsuite/ptc_pooling_screen.py cv /tmp/ptc mean,max mean mean+max
+    veracity embed /tmp/ptc/sents.txt --format npy -o /tmp/ptc/l3.npy --layers 3      # earlier layers
+    veracity embed /tmp/ptc/sents.txt --format npy -o /tmp/ptc/l4.npy --layers 4
+    python3 benchsuite/ptc_pooling_screen.py cv /tmp/ptc mean,max,l3,l4 mean max mean+max l3 l4 mean+l4 l3+l4
+
+Each argument after the matrix names is one representation (names joined by + are
+concatenated); each is scored at two regularisation strengths.
 
 Needs numpy and scikit-learn. A sentence (non-empty line) is positive when a gold technique
 span (character offsets, train-task2-TC.labels) overlaps it, as in `veracity eval propaganda`.
@@ -63,7 +68,7 @@ def cv(work, names, specs):
 
     for spec in specs:
         X = np.hstack([mats[p][ii] for p in spec.split("+")])
-        for C in (0.01, 0.05):
+        for C in (0.003, 0.01):
             pred = np.zeros(len(y), bool)
             for tr, te in GroupKFold(5).split(X, y, groups):
                 m = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))

@@ -94,6 +94,62 @@ fn embed_round_trip_jsonl_and_npy_agree() {
     );
 }
 
+/// An earlier layer (`--layers`) with either pooling: unit vectors, not the
+/// full model's, the same from both CPU engines; an impossible depth is a
+/// clear error.
+#[test]
+fn readouts_agree_across_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |backend: &str, extra: &[&str], name: &str| {
+        let path = dir.path().join(name);
+        veracity()
+            .args(["--backend", backend, "embed", "--format", "npy", "-o"])
+            .arg(&path)
+            .args(extra)
+            .arg(fixture("embed_lines.txt"))
+            .assert()
+            .success();
+        npy::read_f32(std::fs::File::open(&path).unwrap()).unwrap()
+    };
+    let (_, _, full) = run("native", &[], "full.npy");
+    for extra in [
+        &["--layers", "4"][..],
+        &["--layers", "4", "--pooling", "max"][..],
+    ] {
+        let (r, c, native) = run("native", extra, "native.npy");
+        let (_, _, candle) = run("candle", extra, "candle.npy");
+        let rows = |m: &[f32]| m.chunks_exact(c).map(<[f32]>::to_vec).collect::<Vec<_>>();
+        let (nv, cv, fv) = (rows(&native), rows(&candle), rows(&full));
+        assert_eq!(nv.len(), r);
+        for ((n, k), f) in nv.iter().zip(&cv).zip(&fv) {
+            if n.iter().all(|x| *x == 0.0) {
+                continue; // empty line
+            }
+            let norm = n.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-4, "{extra:?}: norm {norm}");
+            assert!(
+                veracity::embed::cosine(n, k) > 0.9999,
+                "{extra:?}: engines differ"
+            );
+            assert!(
+                veracity::embed::cosine(n, f) < 0.9999,
+                "{extra:?}: same as the full model"
+            );
+        }
+    }
+    let out = veracity()
+        .args(["embed", "--layers", "7"])
+        .write_stdin("hello\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("7 layers requested") && err.contains("1 to 6"),
+        "{err}"
+    );
+}
+
 #[test]
 fn embed_reads_stdin() {
     let out = veracity()

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use veracity::embed::{npy, Pooling};
+use veracity::embed::{npy, Pooling, Readout};
 
 use super::GlobalArgs;
 
@@ -35,6 +35,10 @@ pub struct EmbedArgs {
     /// Pooling of the last hidden states (vectors are L2-normalised either way).
     #[arg(long, value_enum, default_value_t = Pooling::Mean)]
     pub pooling: Pooling,
+    /// Run only the first N transformer layers and pool their output (an
+    /// earlier layer's representation; faster). Default: all layers.
+    #[arg(long, value_name = "N")]
+    pub layers: Option<usize>,
 }
 
 /// Read lines as UTF-8, naming the first line that is not.
@@ -90,7 +94,10 @@ pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
             "<stdin>".to_string(),
         ),
     };
-    let encoder = g.pooled_encoder(a.pooling)?;
+    let encoder = g.encoder_with(Readout {
+        pooling: a.pooling,
+        layers: a.layers,
+    })?;
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)

@@ -81,18 +81,18 @@ impl GlobalArgs {
 
     /// Resolve and load the sentence encoder.
     pub fn encoder(&self) -> anyhow::Result<Box<dyn emb::Encoder>> {
-        self.pooled_encoder(emb::Pooling::Mean)
+        self.encoder_with(emb::Readout::default())
     }
 
-    /// Resolve and load the sentence encoder with another pooling.
-    pub fn pooled_encoder(&self, pooling: emb::Pooling) -> anyhow::Result<Box<dyn emb::Encoder>> {
-        Ok(emb::load_pooled_encoder(
+    /// Resolve and load the sentence encoder with another readout.
+    pub fn encoder_with(&self, readout: emb::Readout) -> anyhow::Result<Box<dyn emb::Encoder>> {
+        Ok(emb::load_encoder_with(
             &EncoderOptions {
                 resolve: self.resolve_options(),
                 device: self.device,
                 backend: self.backend,
             },
-            pooling,
+            readout,
         )?)
     }
 }

@@ -25,7 +25,7 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use super::models::ResolvedModel;
 use super::native::NativeBert;
-use super::{Backend, EmbedError, Encoder, Pooling, Result};
+use super::{Backend, EmbedError, Encoder, Pooling, Readout, Result};
 
 /// Default token budget of one forward pass (padded tokens included).
 pub const DEFAULT_TOKEN_BUDGET: usize = 16_384;
@@ -56,6 +56,19 @@ impl BertEncoder {
     /// Load the encoder from resolved model files onto `device` with the
     /// chosen backend (`auto`: native on the CPU, candle on a GPU).
     pub fn load(resolved: &ResolvedModel, device: &Device, backend: Backend) -> Result<Self> {
+        Self::load_readout(resolved, device, backend, Readout::default())
+    }
+
+    /// [`BertEncoder::load`] reading out another pooling and/or the output of
+    /// an earlier layer (the model cut after `readout.layers` transformer
+    /// layers). The encoder's name records both (`+max`, `+layers4`), so
+    /// caches keyed by name never mix readouts.
+    pub fn load_readout(
+        resolved: &ResolvedModel,
+        device: &Device,
+        backend: Backend,
+        readout: Readout,
+    ) -> Result<Self> {
         let m = &resolved.manifest;
         if m.architecture != "bert" || m.pooling != "mean" {
             return Err(EmbedError::Manifest {
@@ -69,11 +82,28 @@ impl BertEncoder {
         let config_path = resolved.file("config.json")?;
         let config_text =
             std::fs::read_to_string(config_path).map_err(|e| EmbedError::io(config_path, e))?;
-        let config: Config =
+        let mut config: Config =
             serde_json::from_str(&config_text).map_err(|e| EmbedError::Manifest {
                 path: config_path.to_path_buf(),
                 reason: e.to_string(),
             })?;
+        let mut name = m.name.clone();
+        if readout.pooling == Pooling::Max {
+            name.push_str("+max");
+        }
+        if let Some(n) = readout.layers {
+            if n == 0 || n > config.num_hidden_layers {
+                return Err(EmbedError::InvalidReadout(format!(
+                    "{n} layers requested; {} has 1 to {}",
+                    m.name, config.num_hidden_layers
+                )));
+            }
+            if n < config.num_hidden_layers {
+                // Layers past `n` are simply not loaded.
+                config.num_hidden_layers = n;
+                name.push_str(&format!("+layers{n}"));
+            }
+        }
         let mut tokenizer = Tokenizer::from_file(resolved.file("tokenizer.json")?)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         let max_len = m.max_seq_length.min(config.max_position_embeddings);
@@ -128,16 +158,16 @@ impl BertEncoder {
         let enc = BertEncoder {
             engine,
             tokenizer,
-            name: m.name.clone(),
+            name,
             dims: config.hidden_size,
             max_len,
             normalize: m.normalize,
             token_budget,
-            pooling: Pooling::Mean,
+            pooling: readout.pooling,
         };
         tracing::info!(
             "loaded {} ({} dims, max {} tokens, {} backend) from {}",
-            m.name,
+            enc.name,
             config.hidden_size,
             max_len,
             enc.backend(),
@@ -149,18 +179,6 @@ impl BertEncoder {
     /// Change the token budget of one forward pass.
     pub fn with_token_budget(mut self, budget: usize) -> Self {
         self.token_budget = budget.max(self.max_len);
-        self
-    }
-
-    /// Pool with `pooling` instead of the model's mean. The encoder's name
-    /// gains a `+max` suffix, so caches keyed by name never mix the two.
-    pub fn with_pooling(mut self, pooling: Pooling) -> Self {
-        let base = self.name.trim_end_matches("+max").to_string();
-        self.name = match pooling {
-            Pooling::Mean => base,
-            Pooling::Max => base + "+max",
-        };
-        self.pooling = pooling;
         self
     }
 

@@ -54,6 +54,8 @@ pub enum EmbedError {
     Candle(#[from] candle_core::Error),
     #[error("device '{0}' is not available in this build; rebuild with `--features {0}` or use --device cpu")]
     DeviceUnavailable(String),
+    #[error("invalid readout: {0}; pass --layers between 1 and the model's layer count")]
+    InvalidReadout(String),
     #[error("I/O error on {path}: {source}")]
     Io {
         path: PathBuf,
@@ -131,6 +133,15 @@ pub enum Pooling {
     Max,
 }
 
+/// What is read out of the model for each text: the pooling of the hidden
+/// states and how many transformer layers run (`None`: all of them; fewer
+/// gives an earlier layer's representation, and runs faster).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Readout {
+    pub pooling: Pooling,
+    pub layers: Option<usize>,
+}
+
 /// Options that pick and place a model: which one, where to look, which
 /// device, which backend.
 #[derive(Debug, Clone)]
@@ -142,14 +153,14 @@ pub struct EncoderOptions {
 
 /// Resolve `opts.resolve.model` (fetching it if allowed) and load its encoder.
 pub fn load_encoder(opts: &EncoderOptions) -> Result<Box<dyn Encoder>> {
-    load_pooled_encoder(opts, Pooling::Mean)
+    load_encoder_with(opts, Readout::default())
 }
 
-/// [`load_encoder`] with another pooling of the last hidden states.
-pub fn load_pooled_encoder(opts: &EncoderOptions, pooling: Pooling) -> Result<Box<dyn Encoder>> {
+/// [`load_encoder`] with another [`Readout`] (pooling, depth).
+pub fn load_encoder_with(opts: &EncoderOptions, readout: Readout) -> Result<Box<dyn Encoder>> {
     let resolved = models::resolve(&opts.resolve)?;
     let device = opts.device.to_device()?;
-    let enc = bert::BertEncoder::load(&resolved, &device, opts.backend)?.with_pooling(pooling);
+    let enc = bert::BertEncoder::load_readout(&resolved, &device, opts.backend, readout)?;
     Ok(Box::new(enc))
 }
 
