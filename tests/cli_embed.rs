@@ -21,6 +21,21 @@ fn model_files() -> std::collections::BTreeMap<String, PathBuf> {
         .files
 }
 
+/// `veracity [GLOBAL...] embed --format npy [ARGS...]` on the line fixture,
+/// written under `dir` as `name`; returns (rows, columns, data).
+fn embed_npy(dir: &Path, global: &[&str], args: &[&str], name: &str) -> (usize, usize, Vec<f32>) {
+    let path = dir.join(name);
+    veracity()
+        .args(global)
+        .args(["embed", "--format", "npy", "-o"])
+        .arg(&path)
+        .args(args)
+        .arg(fixture("embed_lines.txt"))
+        .assert()
+        .success();
+    npy::read_f32(std::fs::File::open(&path).unwrap()).unwrap()
+}
+
 #[test]
 fn embed_round_trip_jsonl_and_npy_agree() {
     let out = veracity()
@@ -54,14 +69,7 @@ fn embed_round_trip_jsonl_and_npy_agree() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let npy_path = dir.path().join("e.npy");
-    veracity()
-        .args(["embed", "--format", "npy", "-o"])
-        .arg(&npy_path)
-        .arg(fixture("embed_lines.txt"))
-        .assert()
-        .success();
-    let (r, c, data) = npy::read_f32(std::fs::File::open(&npy_path).unwrap()).unwrap();
+    let (r, c, data) = embed_npy(dir.path(), &[], &[], "e.npy");
     assert_eq!((r, c), (lines.len(), 384));
     let first: Vec<f32> = serde_json::from_value(rows[0]["embedding"].clone()).unwrap();
     let diff = first
@@ -72,14 +80,7 @@ fn embed_round_trip_jsonl_and_npy_agree() {
     assert!(diff < 1e-5, "jsonl and npy rows differ by {diff}");
 
     // Max pooling: another unit vector per line, not the mean's.
-    let max_path = dir.path().join("max.npy");
-    veracity()
-        .args(["embed", "--pooling", "max", "--format", "npy", "-o"])
-        .arg(&max_path)
-        .arg(fixture("embed_lines.txt"))
-        .assert()
-        .success();
-    let (r, c, max) = npy::read_f32(std::fs::File::open(&max_path).unwrap()).unwrap();
+    let (r, c, max) = embed_npy(dir.path(), &[], &["--pooling", "max"], "max.npy");
     assert_eq!((r, c), (lines.len(), 384));
     let norm = max[..384].iter().map(|x| x * x).sum::<f32>().sqrt();
     assert!((norm - 1.0).abs() < 1e-4, "max-pooled row has norm {norm}");
@@ -101,15 +102,7 @@ fn embed_round_trip_jsonl_and_npy_agree() {
 fn readouts_agree_across_backends() {
     let dir = tempfile::tempdir().unwrap();
     let run = |backend: &str, extra: &[&str], name: &str| {
-        let path = dir.path().join(name);
-        veracity()
-            .args(["--backend", backend, "embed", "--format", "npy", "-o"])
-            .arg(&path)
-            .args(extra)
-            .arg(fixture("embed_lines.txt"))
-            .assert()
-            .success();
-        npy::read_f32(std::fs::File::open(&path).unwrap()).unwrap()
+        embed_npy(dir.path(), &["--backend", backend], extra, name)
     };
     let (_, _, full) = run("native", &[], "full.npy");
     for extra in [

@@ -71,13 +71,14 @@ fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
     if n == 0 {
         return vec![0f32; h];
     }
+    let combine: fn(f32, f32) -> f32 = match pooling {
+        Pooling::Mean => |a, b| a + b,
+        Pooling::Max => f32::max,
+    };
     let mut out = rows[..h].to_vec();
     for row in rows[h..].chunks_exact(h) {
-        for (o, v) in out.iter_mut().zip(row) {
-            match pooling {
-                Pooling::Mean => *o += v,
-                Pooling::Max => *o = o.max(*v),
-            }
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = combine(*o, v);
         }
     }
     if pooling == Pooling::Mean {
