@@ -130,15 +130,67 @@ fn readouts_agree_across_backends() {
             );
         }
     }
+    let err = readout_error(&["--layers", "7"]);
+    assert!(
+        err.contains("7 layers requested") && err.contains("1 to 6"),
+        "{err}"
+    );
+}
+
+/// Run `veracity embed` with an impossible readout: exit status 2 (a usage
+/// error) and the message, returned.
+fn readout_error(args: &[&str]) -> String {
     let out = veracity()
-        .args(["embed", "--layers", "7"])
+        .arg("embed")
+        .args(args)
         .write_stdin("hello\n")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `--with-layer N` reads out layer N in the same pass: each row is the full
+/// model's vector followed by layer N's, each half scaled by 1/√2; both CPU
+/// engines agree; a layer that is not before the last is a clear error.
+#[test]
+fn with_layer_appends_the_earlier_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |backend: &str, extra: &[&str], name: &str| {
+        embed_npy(dir.path(), &["--backend", backend], extra, name)
+    };
+    let (_, d, full) = run("native", &[], "full.npy");
+    let (_, _, l4) = run("native", &["--layers", "4"], "l4.npy");
+    let (r, c, both) = run("native", &["--with-layer", "4"], "both.npy");
+    let (_, _, candle) = run("candle", &["--with-layer", "4"], "candle.npy");
+    assert_eq!(c, 2 * d);
+    let half = std::f32::consts::FRAC_1_SQRT_2;
+    for i in 0..r {
+        let row = &both[i * c..(i + 1) * c];
+        let parts = [
+            (&row[..d], &full[i * d..(i + 1) * d]),
+            (&row[d..], &l4[i * d..(i + 1) * d]),
+        ];
+        for (k, (got, want)) in parts.into_iter().enumerate() {
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    (g - w * half).abs() < 1e-5,
+                    "row {i} part {k}: {g} vs {}",
+                    w * half
+                );
+            }
+        }
+        let k = &candle[i * c..(i + 1) * c];
+        if row.iter().any(|x| *x != 0.0) {
+            assert!(
+                veracity::embed::cosine(row, k) > 0.9999,
+                "row {i}: engines differ"
+            );
+        }
+    }
+    let err = readout_error(&["--with-layer", "6"]);
     assert!(
-        err.contains("7 layers requested") && err.contains("1 to 6"),
+        err.contains("layer 6 cannot be read out") && err.contains("1 to 5"),
         "{err}"
     );
 }

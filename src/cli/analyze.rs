@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use veracity::claims::CheckWorthiness;
 use veracity::corpus::{DocKind, Document, Index, Retriever};
-use veracity::embed::CachedEncoder;
+use veracity::embed::{CachedEncoder, Encoder, Readout};
 use veracity::propaganda::PropagandaModel;
 use veracity::report::{self, ArticleReport, ClaimReport, Report};
 use veracity::text::{read_article, split_sentences, Article};
@@ -97,6 +97,18 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let cw = CheckWorthiness::load_default().context("loading the check-worthiness model")?;
     let threshold = a.min_checkworthiness.unwrap_or_else(|| cw.threshold());
     let prop_model = PropagandaModel::load_default().context("loading the propaganda model")?;
+    // The propaganda heads may read out more of the model than the sentence
+    // embedding (an earlier layer too); then they get their own encoder.
+    let prop_inner = if prop_model.readout() == Readout::default() {
+        None
+    } else {
+        Some(g.encoder_with(prop_model.readout())?)
+    };
+    let prop_enc = prop_inner.as_deref().map(CachedEncoder::new);
+    let prop_enc: &dyn Encoder = match &prop_enc {
+        Some(e) => e,
+        None => &enc,
+    };
 
     let have_evidence = !a.evidence.indexes.is_empty() || !a.evidence.corpora.is_empty();
     if !have_evidence && articles.len() < 2 {
@@ -178,7 +190,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         pb.finish_and_clear();
         let prop = prop_model
-            .analyze(&enc, &art.text)
+            .analyze(prop_enc, &art.text)
             .with_context(|| format!("scoring propaganda techniques in {name}"))?;
         // The report keeps its own copy of the block's schema (docs/report-schema.md).
         let block: report::Propaganda = serde_json::from_value(serde_json::to_value(&prop)?)

@@ -39,6 +39,10 @@ pub struct EmbedArgs {
     /// earlier layer's representation; faster). Default: all layers.
     #[arg(long, value_name = "N")]
     pub layers: Option<usize>,
+    /// Also pool the output of earlier layer N in the same pass and append it
+    /// (twice the dimensions; each half normalised, the whole unit length).
+    #[arg(long, value_name = "N")]
+    pub with_layer: Option<usize>,
 }
 
 /// Read lines as UTF-8, naming the first line that is not.
@@ -97,6 +101,7 @@ pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
     let encoder = g.encoder_with(Readout {
         pooling: a.pooling,
         layers: a.layers,
+        with_layer: a.with_layer,
     })?;
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {

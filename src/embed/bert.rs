@@ -44,11 +44,19 @@ pub struct BertEncoder {
     normalize: bool,
     token_budget: usize,
     pooling: Pooling,
+    /// Earlier layer read out beside the last one (see [`Readout::with_layer`]).
+    tap: Option<usize>,
 }
 
 /// What runs the forward pass.
 enum Engine {
-    Candle { model: BertModel, device: Device },
+    /// `tap_model` is the same model cut after the tapped layer (candle's
+    /// `BertModel` exposes only its last hidden states).
+    Candle {
+        model: Box<BertModel>,
+        tap_model: Option<Box<BertModel>>,
+        device: Device,
+    },
     Native(NativeBert),
 }
 
@@ -104,6 +112,32 @@ impl BertEncoder {
                 name.push_str(&format!("+layers{n}"));
             }
         }
+        let tap_config = match readout.with_layer {
+            Some(n) if n == 0 || n >= config.num_hidden_layers => {
+                return Err(EmbedError::InvalidReadout(format!(
+                    "layer {n} cannot be read out beside the last; it must be 1 to {}",
+                    config.num_hidden_layers - 1
+                )))
+            }
+            Some(n) => {
+                name.push_str(&format!("+with-layer{n}"));
+                Some(Config {
+                    num_hidden_layers: n,
+                    ..config.clone()
+                })
+            }
+            None => None,
+        };
+        let candle_engine = |vb: VarBuilder| -> Result<Engine> {
+            Ok(Engine::Candle {
+                model: Box::new(BertModel::load(vb.clone(), &config)?),
+                tap_model: match &tap_config {
+                    Some(c) => Some(Box::new(BertModel::load(vb, c)?)),
+                    None => None,
+                },
+                device: device.clone(),
+            })
+        };
         let mut tokenizer = Tokenizer::from_file(resolved.file("tokenizer.json")?)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         let max_len = m.max_seq_length.min(config.max_position_embeddings);
@@ -136,39 +170,28 @@ impl BertEncoder {
                 Ok(n) => (Engine::Native(n), NATIVE_TOKEN_BUDGET),
                 Err(e) if backend == Backend::Auto => {
                     tracing::info!("native backend unavailable ({e}); using candle");
-                    (
-                        Engine::Candle {
-                            model: BertModel::load(vb, &config)?,
-                            device: device.clone(),
-                        },
-                        DEFAULT_TOKEN_BUDGET,
-                    )
+                    (candle_engine(vb)?, DEFAULT_TOKEN_BUDGET)
                 }
                 Err(e) => return Err(e),
             }
         } else {
-            (
-                Engine::Candle {
-                    model: BertModel::load(vb, &config)?,
-                    device: device.clone(),
-                },
-                DEFAULT_TOKEN_BUDGET,
-            )
+            (candle_engine(vb)?, DEFAULT_TOKEN_BUDGET)
         };
         let enc = BertEncoder {
             engine,
             tokenizer,
             name,
-            dims: config.hidden_size,
+            dims: config.hidden_size * if tap_config.is_some() { 2 } else { 1 },
             max_len,
             normalize: m.normalize,
             token_budget,
             pooling: readout.pooling,
+            tap: readout.with_layer,
         };
         tracing::info!(
             "loaded {} ({} dims, max {} tokens, {} backend) from {}",
             enc.name,
-            config.hidden_size,
+            enc.dims,
             max_len,
             enc.backend(),
             resolved.source
@@ -193,22 +216,40 @@ impl BertEncoder {
 
     /// Run one batch; returns pooled (and normalised) rows.
     fn forward_batch(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
-        match &self.engine {
-            Engine::Native(model) => {
-                let mut rows = model.forward_pooled(batch, self.pooling)?;
-                if self.normalize {
-                    for r in &mut rows {
-                        let norm = r.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-                        r.iter_mut().for_each(|v| *v /= norm);
+        let mut rows = match &self.engine {
+            Engine::Native(model) => model.forward_pooled(batch, self.pooling, self.tap)?,
+            Engine::Candle {
+                model,
+                tap_model,
+                device,
+            } => {
+                let mut rows = self.forward_candle(model, device, batch)?;
+                if let Some(tap) = tap_model {
+                    let tapped = self.forward_candle(tap, device, batch)?;
+                    for (r, t) in rows.iter_mut().zip(tapped) {
+                        r.extend(t);
                     }
                 }
-                Ok(rows)
+                rows
             }
-            Engine::Candle { model, device } => self.forward_candle(model, device, batch),
+        };
+        if self.normalize {
+            // Each readout part on its own, then the whole back to unit length.
+            let parts = if self.tap.is_some() { 2 } else { 1 };
+            let scale = 1.0 / (parts as f32).sqrt();
+            for r in &mut rows {
+                let part = r.len() / parts;
+                for p in r.chunks_mut(part.max(1)) {
+                    let norm = p.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                    p.iter_mut().for_each(|v| *v *= scale / norm);
+                }
+            }
         }
+        Ok(rows)
     }
 
-    /// Run one padded batch through candle's `BertModel`.
+    /// Run one padded batch through a candle `BertModel`; returns the pooled,
+    /// not yet normalised rows.
     fn forward_candle(
         &self,
         model: &BertModel,
@@ -228,7 +269,7 @@ impl BertEncoder {
         let type_ids = ids.zeros_like()?;
         let hidden = model.forward(&ids, &type_ids, Some(&mask))?; // (n, width, dims)
         let maskf = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (n, width, 1)
-        let mut pooled = match self.pooling {
+        let pooled = match self.pooling {
             Pooling::Mean => {
                 let summed = hidden.broadcast_mul(&maskf)?.sum(1)?; // (n, dims)
                 let counts = maskf.sum(1)?.clamp(1e-9, f64::MAX)?; // (n, 1)
@@ -243,14 +284,6 @@ impl BertEncoder {
                 m.broadcast_mul(&any)?
             }
         };
-        if self.normalize {
-            let norms = pooled
-                .sqr()?
-                .sum_keepdim(1)?
-                .sqrt()?
-                .clamp(1e-12, f64::MAX)?;
-            pooled = pooled.broadcast_div(&norms)?;
-        }
         Ok(pooled.to_dtype(DType::F32)?.to_vec2::<f32>()?)
     }
 }

@@ -122,7 +122,18 @@ pub enum Backend {
 }
 
 /// How a sentence vector is pooled from the model's last hidden states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Pooling {
     /// Mean over the tokens: the sentence embedding the model was trained for.
     #[default]
@@ -134,12 +145,21 @@ pub enum Pooling {
 }
 
 /// What is read out of the model for each text: the pooling of the hidden
-/// states and how many transformer layers run (`None`: all of them; fewer
-/// gives an earlier layer's representation, and runs faster).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// states, how many transformer layers run (`None`: all of them; fewer
+/// gives an earlier layer's representation, and runs faster), and optionally
+/// a second, earlier layer read out in the same pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Readout {
+    #[serde(default)]
     pub pooling: Pooling,
+    #[serde(default)]
     pub layers: Option<usize>,
+    /// Also pool the output of this earlier layer (1-based) and append it:
+    /// the vector doubles in length. For a normalising model each half is
+    /// unit-normalised and the whole scaled by 1/√2, so it stays unit length
+    /// and a dot product is the mean of the two halves' cosines.
+    #[serde(default)]
+    pub with_layer: Option<usize>,
 }
 
 /// Options that pick and place a model: which one, where to look, which

@@ -185,10 +185,24 @@ impl NativeBert {
 
     /// Pooled last hidden states of each sequence (`hidden` floats each, not
     /// normalised): the mean or the per-dimension maximum over its tokens.
-    /// Every sequence must be at most `max_position_embeddings` long; an empty
+    /// With `tap = Some(n)` the output of layer `n` (1-based, before the last)
+    /// is pooled the same way and appended (`2 × hidden` floats). Every
+    /// sequence must be at most `max_position_embeddings` long; an empty
     /// sequence pools to zeros.
-    pub fn forward_pooled(&self, seqs: &[&[u32]], pooling: Pooling) -> Result<Vec<Vec<f32>>> {
+    pub fn forward_pooled(
+        &self,
+        seqs: &[&[u32]],
+        pooling: Pooling,
+        tap: Option<usize>,
+    ) -> Result<Vec<Vec<f32>>> {
         let h = self.hidden;
+        if let Some(n) = tap.filter(|&n| n == 0 || n >= self.layers.len()) {
+            return Err(EmbedError::InvalidReadout(format!(
+                "layer {n} cannot be read out beside the last of {} layers",
+                self.layers.len()
+            )));
+        }
+        let width = if tap.is_some() { 2 * h } else { h };
         let mut offsets = Vec::with_capacity(seqs.len() + 1);
         offsets.push(0usize);
         for s in seqs {
@@ -203,7 +217,7 @@ impl NativeBert {
         }
         let t = *offsets.last().unwrap();
         if t == 0 {
-            return Ok(vec![vec![0.0; h]; seqs.len()]);
+            return Ok(vec![vec![0.0; width]; seqs.len()]);
         }
 
         // Embeddings: word + position + token type 0, then layer norm.
@@ -231,7 +245,8 @@ impl NativeBert {
         let mut qkv = vec![0f32; t * 3 * h];
         let mut ctx = vec![0f32; t * h];
         let mut inter = vec![0f32; t * self.inter];
-        for layer in &self.layers {
+        let mut tapped: Vec<Vec<f32>> = Vec::new();
+        for (l, layer) in self.layers.iter().enumerate() {
             // Self-attention.
             matmul(&x, t, &layer.qkv, &mut qkv, false);
             rows_par(&mut qkv, 3 * h, |row| kernels::add_bias(row, &layer.qkv.b));
@@ -246,11 +261,22 @@ impl NativeBert {
             });
             matmul(&inter, t, &layer.down, &mut x, true);
             self.bias_norm(&mut x, &layer.down.b, &layer.ln_out);
+            if tap == Some(l + 1) {
+                tapped = offsets
+                    .windows(2)
+                    .map(|w| pool(&x[w[0] * h..w[1] * h], h, pooling))
+                    .collect();
+            }
         }
 
+        let mut tapped = tapped.into_iter();
         Ok(offsets
             .windows(2)
-            .map(|w| pool(&x[w[0] * h..w[1] * h], h, pooling))
+            .map(|w| {
+                let mut v = pool(&x[w[0] * h..w[1] * h], h, pooling);
+                v.extend(tapped.next().unwrap_or_default());
+                v
+            })
             .collect())
     }
 

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::embed::{EmbedError, Encoder};
+use crate::embed::{EmbedError, Encoder, Readout};
 pub use fit::Fitted;
 pub use techniques::{Technique, N_TECHNIQUES, TECHNIQUES};
 use train::N_HEADS;
@@ -89,6 +89,10 @@ pub struct ModelFile {
     /// Encoder the heads were trained on (its name and dimensions).
     pub encoder: String,
     pub dims: usize,
+    /// What the encoder reads out of the model for these heads (absent in
+    /// older files: the default, the last layer's mean).
+    #[serde(default)]
+    pub readout: Readout,
     pub fitted: Fitted,
     /// Data hashes, split, seed, command and metrics.
     pub provenance: serde_json::Value,
@@ -294,6 +298,12 @@ impl PropagandaModel {
     /// The model file (heads, thresholds, provenance).
     pub fn file(&self) -> &ModelFile {
         &self.file
+    }
+
+    /// The readout the encoder passed to [`PropagandaModel::analyze`] must use
+    /// (load it with `load_encoder_with`).
+    pub fn readout(&self) -> Readout {
+        self.file.readout
     }
 
     /// The fitted heads.
@@ -521,6 +531,7 @@ mod tests {
             format: MODEL_FORMAT.into(),
             encoder: "test/letters".into(),
             dims: 27,
+            readout: Readout::default(),
             fitted,
             provenance: serde_json::json!({}),
         })
