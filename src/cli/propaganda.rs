@@ -431,7 +431,9 @@ pub struct EvalPropagandaArgs {
     /// Number of outer folds.
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub folds: usize,
-    /// Also cross-validate the plain baseline (sentence embedding only, no pos_weight).
+    /// Also cross-validate the plain baseline: logistic heads on the encoder's
+    /// vectors alone, no pos_weight (the baseline, the sentence
+    /// embedding, needs --with-layer 0 too).
     #[arg(long)]
     pub baseline: bool,
     /// Extra feature configurations to compare, `;`-separated (e.g. "none;context,article");
@@ -487,6 +489,7 @@ pub fn run_eval(g: &GlobalArgs, a: &EvalPropagandaArgs) -> anyhow::Result<ExitCo
         if a.baseline {
             let mut o = a.fit.options();
             o.pos_weight = false;
+            o.hidden = 0;
             runs.push(("baseline".into(), FeatureConfig::BASELINE, o, 0.0));
         }
         for spec in a.compare.iter().flat_map(|s| s.split(';')) {
