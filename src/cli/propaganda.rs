@@ -130,6 +130,10 @@ pub struct FitArgs {
     /// Training epochs over the sentences.
     #[arg(long, default_value_t = 12)]
     pub epochs: usize,
+    /// Networks per cross-fitting fold, from different initialisations, their
+    /// logits averaged (the model file grows with it).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub bags: usize,
     /// Hidden units of the shared layer under the heads (0 = logistic heads).
     #[arg(long, default_value_t = 64)]
     pub hidden: usize,
@@ -176,6 +180,7 @@ impl FitArgs {
             weight_decay: self.weight_decay,
             pos_weight: !self.no_pos_weight,
             seed: self.seed,
+            bags: self.bags.max(1),
             ..TrainOptions::default()
         }
     }

@@ -241,24 +241,42 @@ pub fn fit(
             .filter(|(_, &g)| g != f)
             .map(|(a, _)| *a)
             .collect();
-        let mut fold_opts = *opts;
-        fold_opts.seed = opts.seed.wrapping_add(f as u64 + 2);
-        let (st, net) = train_raw(&train, d, &fold_opts)?;
+        // `bags` networks per fold from different initialisations and
+        // shuffles; their logits are averaged (out of fold here, and at
+        // inference, where every member counts alike).
+        let mut nets = Vec::with_capacity(opts.bags.max(1));
+        for b in 0..opts.bags.max(1) {
+            let mut fold_opts = *opts;
+            fold_opts.seed = opts
+                .seed
+                .wrapping_add(f as u64 + 2)
+                .wrapping_add(1000 * b as u64);
+            nets.push(train_raw(&train, d, &fold_opts)?);
+        }
         for (a, &g) in articles.iter().zip(&folds) {
             if g != f {
                 continue;
             }
-            let z = raw_logits(&st, &net, a)?;
+            let mut z = vec![0f32; 0];
+            for (st, net) in &nets {
+                let zb = raw_logits(st, net, a)?;
+                if z.is_empty() {
+                    z = vec![0f32; zb.len()];
+                }
+                for (o, v) in z.iter_mut().zip(zb) {
+                    *o += v / nets.len() as f32;
+                }
+            }
             if cfg.stack {
                 s_oof.extend(stack_features(&z, N_HEADS));
             }
             z_oof.extend(z);
             y_oof.extend(a.article.labels.iter().map(targets));
         }
-        members.push(Member {
-            standardizer: st,
-            net,
-        });
+        members.extend(
+            nets.into_iter()
+                .map(|(standardizer, net)| Member { standardizer, net }),
+        );
     }
     // Optional second stage, trained on the out-of-fold first-stage logits
     // (so it sees logits as they look on unseen articles). Its calibration and
@@ -312,9 +330,18 @@ fn round_all(v: &mut [f32], decimals: i32) {
     }
 }
 
+/// Round every value of `v` to `digits` significant digits (zero stays zero).
+fn round_significant(v: &mut [f32], digits: i32) {
+    for x in v.iter_mut().filter(|x| **x != 0.0 && x.is_finite()) {
+        let f = 10f64.powi(digits - 1 - (*x as f64).abs().log10().floor() as i32);
+        *x = ((*x as f64 * f).round() / f) as f32;
+    }
+}
+
 impl Fitted {
-    /// Round weights to 4 decimals so that the committed file stays small;
-    /// predictions change by far less than the calibration error.
+    /// Round weights to 4 decimals and standardisation to 5 significant
+    /// digits so that the committed file stays small; predictions change by
+    /// far less than the calibration error.
     pub fn round_weights(&mut self) {
         let nets = self
             .members
@@ -325,9 +352,14 @@ impl Fitted {
                     .iter_mut()
                     .map(|s| (&mut s.standardizer, &mut s.net)),
             );
-        for (_st, net) in nets {
+        for (st, net) in nets {
             for v in [&mut net.w1, &mut net.b1, &mut net.w2, &mut net.b2] {
                 round_all(v, 4);
+            }
+            // Means and scales span many magnitudes (a scale can be 1e-6):
+            // significant digits, not decimals.
+            for v in [&mut st.mean, &mut st.std] {
+                round_significant(v, 5);
             }
         }
     }
@@ -755,6 +787,22 @@ mod tests {
         p.add(false, false);
         assert!((p.f1() - 0.5).abs() < 1e-12);
         assert_eq!(Prf::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn significant_rounding_keeps_tiny_scales() {
+        let mut v = [
+            1.234_567_8e-6,
+            0.002_882_219_1,
+            -1.921_77e-33,
+            0.0,
+            123.456_79,
+        ];
+        round_significant(&mut v, 5);
+        let want = [1.2346e-6, 0.0028822, -1.9218e-33, 0.0, 123.46];
+        for (g, w) in v.iter().zip(want) {
+            assert!((g - w).abs() <= w.abs() * 1e-6, "{g} vs {w}");
+        }
     }
 
     #[test]

@@ -494,6 +494,10 @@ mod tests {
     }
 
     fn toy_model() -> PropagandaModel {
+        toy_model_bags(1)
+    }
+
+    fn toy_model_bags(bags: usize) -> PropagandaModel {
         // Sentences with '!' carry Loaded Language (technique 0), others none.
         let mut arts = Vec::new();
         for a in 0..12 {
@@ -524,6 +528,7 @@ mod tests {
         let opts = TrainOptions {
             epochs: 40,
             lr: 0.02,
+            bags,
             ..Default::default()
         };
         let fitted = fit(&refs, &cfg, &opts, 2).unwrap();
@@ -536,6 +541,33 @@ mod tests {
             provenance: serde_json::json!({}),
         })
         .unwrap()
+    }
+
+    /// `bags` networks per fold: that many members per fold, the first of
+    /// each fold the same as without bagging, and the averaged model still
+    /// separates the toy classes.
+    #[test]
+    fn bagging_adds_members_and_keeps_the_first() {
+        let one = toy_model_bags(1);
+        let three = toy_model_bags(3);
+        assert_eq!(one.fitted().members.len(), 2);
+        assert_eq!(three.fitted().members.len(), 6);
+        assert_eq!(
+            three.fitted().members[0].net.w1,
+            one.fitted().members[0].net.w1
+        );
+        assert_ne!(
+            three.fitted().members[1].net.w1,
+            three.fitted().members[0].net.w1
+        );
+        let r = three
+            .analyze_spans(
+                &Letters,
+                "What a disgrace number 5!\nThe meeting was held.",
+                &[(0, 25), (26, 47)],
+            )
+            .unwrap();
+        assert!(r.sentences[0].propaganda > r.sentences[1].propaganda);
     }
 
     #[test]

@@ -33,6 +33,14 @@ pub struct TrainOptions {
     /// Weight positives by sqrt(negatives / positives) per head.
     pub pos_weight: bool,
     pub seed: u64,
+    /// Networks trained per cross-fitting fold (different initialisations
+    /// and shuffles), their logits averaged.
+    #[serde(default = "one")]
+    pub bags: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for TrainOptions {
@@ -45,6 +53,7 @@ impl Default for TrainOptions {
             hidden: 0,
             pos_weight: true,
             seed: 42,
+            bags: 1,
         }
     }
 }
