@@ -3,7 +3,8 @@
 //! tests/golden/generate.py (see its docstring for how to re-run it).
 
 use veracity::embed::{
-    cosine, load_encoder, Backend, DeviceChoice, EncoderOptions, ResolveOptions,
+    cosine, load_encoder, load_encoder_with, Backend, DeviceChoice, Encoder, EncoderOptions,
+    LeadingHalf, Readout, ResolveOptions,
 };
 
 #[derive(serde::Deserialize)]
@@ -101,4 +102,40 @@ fn gpu_matches_sentence_transformers() {
         DeviceChoice::Metal
     };
     check_against_golden(&golden(), device, Backend::Auto);
+}
+
+/// One forward pass of the two-layer readout (`with_layer`, what the
+/// propaganda heads read) also yields the sentence embedding: its leading
+/// half matches sentence-transformers like the plain encoder, under the plain
+/// encoder's name; a plain encoder has no such part.
+#[test]
+fn leading_half_of_the_two_layer_readout_matches_sentence_transformers() {
+    let golden = golden();
+    let opts = EncoderOptions {
+        resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
+        device: DeviceChoice::Cpu,
+        backend: Backend::Auto,
+    };
+    let wide = load_encoder_with(
+        &opts,
+        Readout {
+            with_layer: Some(3),
+            ..Readout::default()
+        },
+    )
+    .expect("model (fetched automatically when missing)");
+    let plain = load_encoder(&opts).unwrap();
+    assert!(LeadingHalf::new(plain.as_ref()).is_none());
+    let half = LeadingHalf::new(wide.as_ref()).expect("a two-layer readout");
+    assert_eq!(wide.dims(), 768);
+    assert_eq!(half.dims(), 384);
+    assert_eq!(half.name(), plain.name());
+    assert_ne!(wide.name(), plain.name());
+    let texts: Vec<&str> = golden.sentences.iter().map(|s| s.text.as_str()).collect();
+    for (g, v) in golden.sentences.iter().zip(half.embed(&texts).unwrap()) {
+        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "{:?} has norm {norm}", g.text);
+        let c = cosine(&v, &g.embedding);
+        assert!(c >= 0.9999, "cosine {c} < 0.9999 for {:?}", g.text);
+    }
 }

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use veracity::claims::CheckWorthiness;
 use veracity::corpus::{DocKind, Document, Index, Retriever};
-use veracity::embed::{CachedEncoder, Encoder, Readout};
+use veracity::embed::{CachedEncoder, Encoder, LeadingHalf, Readout};
 use veracity::propaganda::PropagandaModel;
 use veracity::report::{self, ArticleReport, ClaimReport, Report};
 use veracity::text::{read_article, split_sentences, Article};
@@ -92,22 +92,25 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let inner = g.encoder()?;
-    let enc = CachedEncoder::new(inner.as_ref());
     let cw = CheckWorthiness::load_default().context("loading the check-worthiness model")?;
     let threshold = a.min_checkworthiness.unwrap_or_else(|| cw.threshold());
     let prop_model = PropagandaModel::load_default().context("loading the propaganda model")?;
-    // The propaganda heads may read out more of the model than the sentence
-    // embedding (an earlier layer too); then they get their own encoder.
-    let prop_inner = if prop_model.readout() == Readout::default() {
-        None
-    } else {
-        Some(g.encoder_with(prop_model.readout())?)
+    // The propaganda heads read out the model their own way (the shipped ones:
+    // an earlier layer beside the sentence embedding). When the sentence
+    // embedding is part of that readout, one cached forward pass serves both;
+    // otherwise the claims get a plain encoder of their own.
+    let prop_inner = g.encoder_with(prop_model.readout())?;
+    let prop_enc = CachedEncoder::new(prop_inner.as_ref());
+    let leading = LeadingHalf::new(&prop_enc);
+    let plain_inner = match (&leading, prop_model.readout() == Readout::default()) {
+        (None, false) => Some(g.encoder()?),
+        _ => None,
     };
-    let prop_enc = prop_inner.as_deref().map(CachedEncoder::new);
-    let prop_enc: &dyn Encoder = match &prop_enc {
-        Some(e) => e,
-        None => &enc,
+    let plain_cached = plain_inner.as_deref().map(CachedEncoder::new);
+    let enc: &dyn Encoder = match (&leading, &plain_cached) {
+        (Some(l), _) => l,
+        (None, Some(c)) => c,
+        (None, None) => &prop_enc,
     };
 
     let have_evidence = !a.evidence.indexes.is_empty() || !a.evidence.corpora.is_empty();
@@ -117,7 +120,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let searcher = if have_evidence {
-        Some(open_evidence(&a.evidence, &enc)?)
+        Some(open_evidence(&a.evidence, enc)?)
     } else {
         None
     };
@@ -137,9 +140,9 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             })
             .collect();
         Some(veracity::corpus::HybridSearcher::new(
-            vec![Index::temporary(&docs, Some(&enc))
+            vec![Index::temporary(&docs, Some(enc))
                 .context("indexing the articles for cross-reference")?],
-            Some(&enc),
+            Some(enc),
         ))
     } else {
         None
@@ -151,7 +154,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(c) = &cross {
         retrievers.push(c);
     }
-    let checker = Checker::new(&enc, cfg)?;
+    let checker = Checker::new(enc, cfg)?;
 
     let mut reports = Vec::new();
     for (i, (name, art)) in articles.iter().enumerate() {
@@ -160,7 +163,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         let scores = if texts.is_empty() {
             Vec::new()
         } else {
-            cw.score(&enc, &texts)
+            cw.score(enc, &texts)
                 .with_context(|| format!("scoring check-worthiness in {name}"))?
         };
         let own = format!("article-{}", i + 1);
@@ -190,7 +193,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         pb.finish_and_clear();
         let prop = prop_model
-            .analyze(prop_enc, &art.text)
+            .analyze(&prop_enc, &art.text)
             .with_context(|| format!("scoring propaganda techniques in {name}"))?;
         // The report keeps its own copy of the block's schema (docs/report-schema.md).
         let block: report::Propaganda = serde_json::from_value(serde_json::to_value(&prop)?)

@@ -46,6 +46,8 @@ pub struct BertEncoder {
     pooling: Pooling,
     /// Earlier layer read out beside the last one (see [`Readout::with_layer`]).
     tap: Option<usize>,
+    /// The name without the earlier layer (see [`Encoder::plain_part`]).
+    plain_name: String,
 }
 
 /// What runs the forward pass.
@@ -112,6 +114,7 @@ impl BertEncoder {
                 name.push_str(&format!("+layers{n}"));
             }
         }
+        let plain_name = name.clone();
         let tap_config = match readout.with_layer {
             Some(n) if n == 0 || n >= config.num_hidden_layers => {
                 return Err(EmbedError::InvalidReadout(format!(
@@ -187,6 +190,7 @@ impl BertEncoder {
             token_budget,
             pooling: readout.pooling,
             tap: readout.with_layer,
+            plain_name,
         };
         tracing::info!(
             "loaded {} ({} dims, max {} tokens, {} backend) from {}",
@@ -366,6 +370,10 @@ impl Encoder for BertEncoder {
             Engine::Native(_) => "native",
             Engine::Candle { .. } => "candle",
         }
+    }
+
+    fn plain_part(&self) -> Option<(String, bool)> {
+        self.tap.map(|_| (self.plain_name.clone(), self.normalize))
     }
 
     fn token_counts(&self, texts: &[&str]) -> Result<Option<Vec<usize>>> {

@@ -204,6 +204,10 @@ impl Encoder for CachedEncoder<'_> {
     fn token_counts(&self, texts: &[&str]) -> Result<Option<Vec<usize>>> {
         self.inner.token_counts(texts)
     }
+
+    fn plain_part(&self) -> Option<(String, bool)> {
+        self.inner.plain_part()
+    }
 }
 
 impl Drop for CachedEncoder<'_> {

@@ -107,6 +107,76 @@ pub trait Encoder: Send + Sync {
     fn embed_one(&self, text: &str) -> Result<Vec<f32>> {
         Ok(self.embed(&[text])?.pop().unwrap_or_default())
     }
+
+    /// When the vectors carry an earlier layer beside the sentence embedding
+    /// ([`Readout::with_layer`]): the plain encoder's name and whether its
+    /// vectors are unit length, so that [`LeadingHalf`] can serve the
+    /// sentence embedding from the same forward pass.
+    fn plain_part(&self) -> Option<(String, bool)> {
+        None
+    }
+}
+
+/// The sentence embedding inside the vectors of a [`Readout::with_layer`]
+/// encoder: their first half (the last layer's pool), back at unit length for
+/// a normalising model. Over a [`CachedEncoder`], one forward pass per text
+/// then serves both the two-layer readout and the plain embedding, which
+/// matches [`load_encoder`]'s to float rounding and carries its name.
+pub struct LeadingHalf<'a> {
+    inner: &'a dyn Encoder,
+    name: String,
+    normalize: bool,
+}
+
+impl<'a> LeadingHalf<'a> {
+    /// `None` when `inner` has no earlier layer beside its sentence embedding.
+    pub fn new(inner: &'a dyn Encoder) -> Option<Self> {
+        let (name, normalize) = inner.plain_part()?;
+        Some(LeadingHalf {
+            inner,
+            name,
+            normalize,
+        })
+    }
+}
+
+impl Encoder for LeadingHalf<'_> {
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let d = self.dims();
+        Ok(self
+            .inner
+            .embed(texts)?
+            .into_iter()
+            .map(|mut v| {
+                v.truncate(d);
+                if self.normalize {
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+                    v.iter_mut().for_each(|x| *x /= norm);
+                }
+                v
+            })
+            .collect())
+    }
+
+    fn dims(&self) -> usize {
+        self.inner.dims() / 2
+    }
+
+    fn max_len(&self) -> usize {
+        self.inner.max_len()
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn backend(&self) -> &str {
+        self.inner.backend()
+    }
+
+    fn token_counts(&self, texts: &[&str]) -> Result<Option<Vec<usize>>> {
+        self.inner.token_counts(texts)
+    }
 }
 
 /// Which implementation runs a BERT encoder's forward pass.
