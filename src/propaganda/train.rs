@@ -102,12 +102,56 @@ impl Standardizer {
 pub struct Net {
     pub input: usize,
     pub hidden: usize,
-    /// hidden > 0: hidden × input; else heads × input.
+    /// hidden > 0: hidden × input; else heads × input. Stored as f16
+    /// base64 (see [`f16_base64`]); plain arrays of numbers load too.
+    #[serde(with = "f16_base64")]
     pub w1: Vec<f32>,
     pub b1: Vec<f32>,
     /// heads × hidden (empty for plain logistic heads).
     pub w2: Vec<f32>,
     pub b2: Vec<f32>,
+}
+
+/// A large weight matrix in a model file: little-endian IEEE half floats,
+/// base64-encoded — a third of the size of 4-decimal JSON numbers, and as
+/// precise for weights of this size (relative error ≤ 2⁻¹¹). Reading also
+/// accepts a plain array of numbers (files written before this encoding).
+pub mod f16_base64 {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = v
+            .iter()
+            .flat_map(|x| half::f16::from_f32(*x).to_le_bytes())
+            .collect();
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Packed(String),
+            Plain(Vec<f32>),
+        }
+        match Repr::deserialize(d)? {
+            Repr::Plain(v) => Ok(v),
+            Repr::Packed(text) => {
+                let bytes = STANDARD
+                    .decode(text.as_bytes())
+                    .map_err(|e| serde::de::Error::custom(format!("f16 weights: {e}")))?;
+                if bytes.len() % 2 != 0 {
+                    return Err(serde::de::Error::custom("f16 weights: odd number of bytes"));
+                }
+                Ok(bytes
+                    .chunks_exact(2)
+                    .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                    .collect())
+            }
+        }
+    }
 }
 
 fn cerr(e: candle_core::Error) -> PropagandaError {
@@ -355,6 +399,36 @@ pub fn best_f1_threshold(p: &[f32], y: &[bool]) -> (f32, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_weights_round_trip_and_plain_arrays_still_load() {
+        let net = Net {
+            input: 2,
+            hidden: 0,
+            w1: vec![0.0271, -0.1249, 1e-3, 3.5, -0.0, 0.0051],
+            b1: vec![0.5; 3],
+            w2: Vec::new(),
+            b2: Vec::new(),
+        };
+        let json = serde_json::to_string(&net).unwrap();
+        assert!(json.contains("\"w1\":\""), "{json}");
+        let back: Net = serde_json::from_str(&json).unwrap();
+        for (a, b) in net.w1.iter().zip(&back.w1) {
+            assert!((a - b).abs() <= a.abs() / 1024.0 + 1e-7, "{a} vs {b}");
+        }
+        let plain = r#"{"input":1,"hidden":0,"w1":[0.25,-1.5,2.0],"b1":[0,0,0],"w2":[],"b2":[]}"#;
+        assert_eq!(
+            serde_json::from_str::<Net>(plain).unwrap().w1,
+            vec![0.25, -1.5, 2.0]
+        );
+        let odd = r#"{"input":1,"hidden":0,"w1":"AA==","b1":[],"w2":[],"b2":[]}"#;
+        let err = serde_json::from_str::<Net>(odd).unwrap_err().to_string();
+        assert!(err.contains("odd number of bytes"), "{err}");
+        assert!(serde_json::from_str::<Net>(
+            r#"{"input":1,"hidden":0,"w1":"!!","b1":[],"w2":[],"b2":[]}"#
+        )
+        .is_err());
+    }
 
     #[test]
     fn rng_is_deterministic() {
