@@ -25,7 +25,7 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use super::models::ResolvedModel;
 use super::native::NativeBert;
-use super::{Backend, EmbedError, Encoder, Pooling, Readout, Result};
+use super::{scale_to_length, Backend, EmbedError, Encoder, Pooling, Readout, Result};
 
 /// Default token budget of one forward pass (padded tokens included).
 pub const DEFAULT_TOKEN_BUDGET: usize = 16_384;
@@ -244,8 +244,7 @@ impl BertEncoder {
             for r in &mut rows {
                 let part = r.len() / parts;
                 for p in r.chunks_mut(part.max(1)) {
-                    let norm = p.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-                    p.iter_mut().for_each(|v| *v *= scale / norm);
+                    scale_to_length(p, scale);
                 }
             }
         }

@@ -247,8 +247,8 @@ pub(crate) mod tests {
                     for c in t.chars().filter(|c| c.is_ascii_alphabetic()) {
                         v[(c.to_ascii_lowercase() as u8 - b'a') as usize] += 1.0;
                     }
-                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    v.iter().map(|x| x / n).collect()
+                    crate::embed::scale_to_length(&mut v, 1.0);
+                    v.to_vec()
                 })
                 .collect())
         }

@@ -150,8 +150,7 @@ impl Encoder for LeadingHalf<'_> {
             .map(|mut v| {
                 v.truncate(d);
                 if self.normalize {
-                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    v.iter_mut().for_each(|x| *x /= norm);
+                    scale_to_length(&mut v, 1.0);
                 }
                 v
             })
@@ -274,6 +273,12 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 /// [`Encoder`] returns.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Scale `v` in place to Euclidean length `length` (a zero vector stays zero).
+pub fn scale_to_length(v: &mut [f32], length: f32) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.iter_mut().for_each(|x| *x *= length / norm);
 }
 
 #[cfg(test)]

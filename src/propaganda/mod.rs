@@ -477,8 +477,8 @@ mod tests {
                             v[26] += 8.0;
                         }
                     }
-                    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-                    v.iter().map(|x| x / n).collect()
+                    crate::embed::scale_to_length(&mut v, 1.0);
+                    v.to_vec()
                 })
                 .collect())
         }
