@@ -139,3 +139,63 @@ fn leading_half_of_the_two_layer_readout_matches_sentence_transformers() {
         assert!(c >= 0.9999, "cosine {c} < 0.9999 for {:?}", g.text);
     }
 }
+
+/// Token states (what the propaganda token heads read) come with the text's
+/// embedding from the same pass: on the native engine exactly what `embed`
+/// gives, on candle the same to float rounding; one state per token of the
+/// golden token count, special tokens without a character range, word
+/// tokens pointing at their characters.
+#[test]
+fn token_states_pool_to_the_embedding_and_point_at_their_characters() {
+    let golden = golden();
+    let texts: Vec<&str> = golden.sentences.iter().map(|s| s.text.as_str()).collect();
+    for backend in [Backend::Native, Backend::Candle] {
+        let enc = load_encoder_with(
+            &EncoderOptions {
+                resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
+                device: DeviceChoice::Cpu,
+                backend,
+            },
+            Readout {
+                with_layer: Some(3),
+                ..Readout::default()
+            },
+        )
+        .expect("model (fetched automatically when missing)");
+        let pooled = enc.embed(&texts).unwrap();
+        let states = enc.embed_tokens(&texts).unwrap().expect("token states");
+        assert_eq!(states.len(), texts.len());
+        for ((g, ts), v) in golden.sentences.iter().zip(&states).zip(&pooled) {
+            assert_eq!(ts.width, 768);
+            let n = g.tokens.min(golden.max_seq_length);
+            assert_eq!(ts.len(), n, "{:?}", g.text);
+            assert_eq!(ts.states.len(), n * 768);
+            if backend == Backend::Native {
+                assert_eq!(&ts.pooled, v, "{:?}", g.text);
+            } else {
+                let c = cosine(&ts.pooled, v);
+                assert!(c >= 0.99999, "cosine {c} for {:?}", g.text);
+            }
+            assert_eq!((ts.chars[0], ts.chars[n - 1]), ((0, 0), (0, 0)));
+            let chars: Vec<char> = g.text.chars().collect();
+            for &(s, e) in &ts.chars[1..n - 1] {
+                assert!(s < e && e <= chars.len(), "{:?}: {s}..{e}", g.text);
+            }
+        }
+    }
+    // A sentence's first word token covers its first word.
+    let enc = load_encoder(&EncoderOptions {
+        resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
+        device: DeviceChoice::Cpu,
+        backend: Backend::Native,
+    })
+    .unwrap();
+    let ts = enc.embed_tokens(&["Café owners protest"]).unwrap().unwrap();
+    assert_eq!(ts[0].width, 384);
+    assert_eq!(ts[0].chars[1].0, 0);
+    assert!(
+        ts[0].chars.iter().any(|&(s, e)| (s, e) == (12, 19)),
+        "{:?}",
+        ts[0].chars
+    );
+}

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use veracity::embed::{CachedEncoder, Encoder, Readout};
+use veracity::embed::{CachedEncoder, Encoder, Readout, TokenStates};
 use veracity::propaganda::data::{load_memes, load_ptc, Corpus};
 use veracity::propaganda::features::FeatureConfig;
 use veracity::propaganda::fit::{
@@ -134,6 +134,12 @@ pub struct FitArgs {
     /// logits averaged (the model file grows with it).
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub bags: usize,
+    /// Epochs of the token heads (feature group `tokens`).
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub token_epochs: usize,
+    /// Hidden units of the token heads (feature group `tokens`; 0 = logistic).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub token_hidden: usize,
     /// Hidden units of the shared layer under the heads (0 = logistic heads).
     #[arg(long, default_value_t = 64)]
     pub hidden: usize,
@@ -144,8 +150,8 @@ pub struct FitArgs {
     /// third over a default run).
     #[arg(long, default_value_t = 1.0)]
     pub weight_decay: f64,
-    /// Feature groups: comma-separated from context, article, repetition, length, lexical, stack, lexicon; `none` = embedding only.
-    #[arg(long, default_value = "length,lexicon,repetition")]
+    /// Feature groups: comma-separated from context, article, repetition, length, lexical, stack, lexicon, spans, tokens; `none` = embedding only.
+    #[arg(long, default_value = "length,lexicon,repetition,tokens")]
     pub features: String,
     /// Cosine at which two sentences of an article count as repeats for the
     /// repetition rule (0 = off).
@@ -181,6 +187,8 @@ impl FitArgs {
             pos_weight: !self.no_pos_weight,
             seed: self.seed,
             bags: self.bags.max(1),
+            token_epochs: self.token_epochs.max(1),
+            token_hidden: self.token_hidden,
             ..TrainOptions::default()
         }
     }
@@ -199,6 +207,8 @@ pub fn parse_features(s: &str) -> anyhow::Result<FeatureConfig> {
             "lexical" => c.lexical = true,
             "stack" => c.stack = true,
             "lexicon" => c.lexicon = true,
+            "spans" => c.spans = true,
+            "tokens" => c.tokens = true,
             "all" => {
                 c = FeatureConfig {
                     context: true,
@@ -208,10 +218,12 @@ pub fn parse_features(s: &str) -> anyhow::Result<FeatureConfig> {
                     lexical: true,
                     stack: true,
                     lexicon: true,
+                    spans: true,
+                    tokens: true,
                 }
             }
             other => bail!(
-                "unknown feature group '{other}'; use context, article, repetition, length, lexical, stack, lexicon, all or none"
+                "unknown feature group '{other}'; use context, article, repetition, length, lexical, stack, lexicon, spans, tokens, all or none"
             ),
         }
     }
@@ -279,12 +291,38 @@ fn report_skipped(what: &str, skipped: &[String]) {
     }
 }
 
-/// Load PTC and embed its sentences.
+/// Token states of every sentence of every article (for the token heads),
+/// with a progress bar; not cached (about 3 KB per token).
+fn token_states(enc: &dyn Encoder, corpus: &Corpus) -> anyhow::Result<Vec<Vec<TokenStates>>> {
+    let n: usize = corpus.articles.iter().map(|a| a.sentences.len()).sum();
+    let pb = super::progress::bar(n as u64, "token states", "sentences");
+    let mut out = Vec::with_capacity(corpus.articles.len());
+    for a in &corpus.articles {
+        let texts: Vec<&str> = a.sentences.iter().map(|s| s.text.as_str()).collect();
+        let ts = enc
+            .embed_tokens(&texts)
+            .context("computing token states")?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the token heads need token states, which the {} engine does not give; use --backend native",
+                    enc.backend()
+                )
+            })?;
+        pb.inc(texts.len() as u64);
+        out.push(ts);
+    }
+    pb.finish_and_clear();
+    Ok(out)
+}
+
+/// Load PTC and embed its sentences (and compute their token states when
+/// `tokens`).
 fn load_ptc_embedded(
     g: &GlobalArgs,
     enc: &dyn Encoder,
     dir: &Path,
     cache: Option<&Path>,
+    tokens: bool,
 ) -> anyhow::Result<(Corpus, Vec<LabelledArticle>)> {
     let corpus = load_ptc(dir).with_context(|| format!("loading PTC from {}", dir.display()))?;
     report_skipped("PTC", &corpus.skipped);
@@ -295,6 +333,12 @@ fn load_ptc_embedded(
         .collect();
     let cached = open_cache(g, enc, cache)?;
     let map = embed_all(&cached, &texts)?;
+    let mut states = if tokens {
+        token_states(enc, &corpus)?
+    } else {
+        Vec::new()
+    }
+    .into_iter();
     let arts = corpus
         .articles
         .iter()
@@ -303,6 +347,8 @@ fn load_ptc_embedded(
             embs: a.sentences.iter().map(|s| map[&s.text].clone()).collect(),
             texts: a.sentences.iter().map(|s| s.text.clone()).collect(),
             labels: a.sentences.iter().map(|s| s.labels).collect(),
+            spans: a.sentences.iter().map(|s| s.spans.clone()).collect(),
+            tokens: states.next().unwrap_or_default(),
         })
         .collect();
     Ok((corpus, arts))
@@ -358,7 +404,8 @@ pub fn run_train(g: &GlobalArgs, a: &TrainPropagandaArgs) -> anyhow::Result<Exit
     let opts = a.fit.options();
     let readout = a.fit.readout();
     let enc = g.encoder_with(readout)?;
-    let (corpus, arts) = load_ptc_embedded(g, enc.as_ref(), &a.ptc, a.fit.cache.as_deref())?;
+    let (corpus, arts) =
+        load_ptc_embedded(g, enc.as_ref(), &a.ptc, a.fit.cache.as_deref(), cfg.tokens)?;
     eprintln!(
         "PTC: {} articles, {} sentences, {} spans",
         arts.len(),
@@ -489,7 +536,11 @@ pub fn run_eval(g: &GlobalArgs, a: &EvalPropagandaArgs) -> anyhow::Result<ExitCo
     let mut out = serde_json::Map::new();
     if let Some(dir) = &a.ptc {
         let enc = g.encoder_with(a.fit.readout())?;
-        let (_corpus, arts) = load_ptc_embedded(g, enc.as_ref(), dir, a.fit.cache.as_deref())?;
+        let tokens = std::iter::once(a.fit.features.as_str())
+            .chain(a.compare.iter().flat_map(|s| s.split(';')))
+            .any(|f| parse_features(f.trim_end_matches("+rule")).is_ok_and(|c| c.tokens));
+        let (_corpus, arts) =
+            load_ptc_embedded(g, enc.as_ref(), dir, a.fit.cache.as_deref(), tokens)?;
         let mut runs: Vec<(String, FeatureConfig, TrainOptions, f32)> = Vec::new();
         if a.baseline {
             let mut o = a.fit.options();

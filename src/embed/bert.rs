@@ -25,7 +25,7 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use super::models::ResolvedModel;
 use super::native::NativeBert;
-use super::{scale_to_length, Backend, EmbedError, Encoder, Pooling, Readout, Result};
+use super::{scale_to_length, Backend, EmbedError, Encoder, Pooling, Readout, Result, TokenStates};
 
 /// Default token budget of one forward pass (padded tokens included).
 pub const DEFAULT_TOKEN_BUDGET: usize = 16_384;
@@ -237,18 +237,73 @@ impl BertEncoder {
                 rows
             }
         };
+        self.normalize_rows(&mut rows);
+        Ok(rows)
+    }
+
+    /// Tokenise (special tokens added, truncated); offsets in characters
+    /// when `char_offsets`, else in bytes.
+    fn encode(&self, texts: &[&str], char_offsets: bool) -> Result<Vec<tokenizers::Encoding>> {
+        let texts = texts.to_vec();
+        if char_offsets {
+            self.tokenizer.encode_batch_char_offsets(texts, true)
+        } else {
+            self.tokenizer.encode_batch(texts, true)
+        }
+        .map_err(|e| EmbedError::Tokenizer(e.to_string()))
+    }
+
+    /// The forward-pass batches (indices) for inputs of these token counts:
+    /// padded batches of at most [`MAX_BATCH`] texts on candle, unpadded on
+    /// the native engine.
+    fn batches(&self, lens: &[usize]) -> Vec<Vec<usize>> {
+        let padded = matches!(self.engine, Engine::Candle { .. });
+        let max_batch = if padded { MAX_BATCH } else { usize::MAX };
+        plan_batches(lens, self.token_budget, max_batch, padded)
+    }
+
+    /// Normalise pooled rows when the model asks for it: each readout part
+    /// on its own, then the whole back to unit length.
+    fn normalize_rows(&self, rows: &mut [Vec<f32>]) {
         if self.normalize {
-            // Each readout part on its own, then the whole back to unit length.
             let parts = if self.tap.is_some() { 2 } else { 1 };
             let scale = 1.0 / (parts as f32).sqrt();
-            for r in &mut rows {
+            for r in rows {
                 let part = r.len() / parts;
                 for p in r.chunks_mut(part.max(1)) {
                     scale_to_length(p, scale);
                 }
             }
         }
-        Ok(rows)
+    }
+
+    /// Token states of one batch (`len × width` per sequence, the tapped
+    /// layer's state after the last layer's for each token).
+    fn forward_tokens_batch(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        match &self.engine {
+            Engine::Native(model) => model.forward_tokens(batch, self.tap),
+            Engine::Candle {
+                model,
+                tap_model,
+                device,
+            } => {
+                let rows = candle_tokens(model, device, batch)?;
+                let Some(tap) = tap_model else {
+                    return Ok(rows);
+                };
+                let h = self.dims / 2;
+                Ok(rows
+                    .into_iter()
+                    .zip(candle_tokens(tap, device, batch)?)
+                    .map(|(a, b)| {
+                        a.chunks_exact(h)
+                            .zip(b.chunks_exact(h))
+                            .flat_map(|(x, y)| x.iter().chain(y).copied())
+                            .collect()
+                    })
+                    .collect())
+            }
+        }
     }
 
     /// Run one padded batch through a candle `BertModel`; returns the pooled,
@@ -259,18 +314,7 @@ impl BertEncoder {
         device: &Device,
         batch: &[&[u32]],
     ) -> Result<Vec<Vec<f32>>> {
-        let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
-        let n = batch.len();
-        let mut ids = vec![0u32; n * width];
-        let mut mask = vec![0u32; n * width];
-        for (row, toks) in batch.iter().enumerate() {
-            ids[row * width..row * width + toks.len()].copy_from_slice(toks);
-            mask[row * width..row * width + toks.len()].fill(1);
-        }
-        let ids = Tensor::from_vec(ids, (n, width), device)?;
-        let mask = Tensor::from_vec(mask, (n, width), device)?;
-        let type_ids = ids.zeros_like()?;
-        let hidden = model.forward(&ids, &type_ids, Some(&mask))?; // (n, width, dims)
+        let (hidden, mask) = candle_hidden(model, device, batch)?;
         let maskf = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (n, width, 1)
         let pooled = match self.pooling {
             Pooling::Mean => {
@@ -289,6 +333,37 @@ impl BertEncoder {
         };
         Ok(pooled.to_dtype(DType::F32)?.to_vec2::<f32>()?)
     }
+}
+
+/// Run one batch, padded to its longest sequence, through a candle
+/// `BertModel`: the last hidden states `(n, width, dims)` and the attention
+/// mask `(n, width)`.
+fn candle_hidden(model: &BertModel, device: &Device, batch: &[&[u32]]) -> Result<(Tensor, Tensor)> {
+    let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+    let n = batch.len();
+    let mut ids = vec![0u32; n * width];
+    let mut mask = vec![0u32; n * width];
+    for (row, toks) in batch.iter().enumerate() {
+        ids[row * width..row * width + toks.len()].copy_from_slice(toks);
+        mask[row * width..row * width + toks.len()].fill(1);
+    }
+    let ids = Tensor::from_vec(ids, (n, width), device)?;
+    let mask = Tensor::from_vec(mask, (n, width), device)?;
+    let type_ids = ids.zeros_like()?;
+    let hidden = model.forward(&ids, &type_ids, Some(&mask))?;
+    Ok((hidden, mask))
+}
+
+/// Run one padded batch through a candle `BertModel`; returns each
+/// sequence's token states (`len × dims`, padding dropped).
+fn candle_tokens(model: &BertModel, device: &Device, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+    let (hidden, _) = candle_hidden(model, device, batch)?;
+    let hidden = hidden.to_dtype(DType::F32)?.to_vec3::<f32>()?;
+    Ok(hidden
+        .into_iter()
+        .zip(batch)
+        .map(|(rows, toks)| rows.into_iter().take(toks.len()).flatten().collect())
+        .collect())
 }
 
 /// Group `lens` (token counts, by input index) into batches of indices:
@@ -333,16 +408,11 @@ impl Encoder for BertEncoder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let encodings = self
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let encodings = self.encode(texts, false)?;
         let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
         let lens: Vec<usize> = ids.iter().map(|i| i.len()).collect();
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        let padded = matches!(self.engine, Engine::Candle { .. });
-        let max_batch = if padded { MAX_BATCH } else { usize::MAX };
-        for batch in plan_batches(&lens, self.token_budget, max_batch, padded) {
+        for batch in self.batches(&lens) {
             let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i]).collect();
             let vecs = self.forward_batch(&rows)?;
             for (i, v) in batch.into_iter().zip(vecs) {
@@ -375,11 +445,47 @@ impl Encoder for BertEncoder {
         self.tap.map(|_| (self.plain_name.clone(), self.normalize))
     }
 
+    /// Token states and, from the same pass, the pooled embedding.
+    fn embed_tokens(&self, texts: &[&str]) -> Result<Option<Vec<TokenStates>>> {
+        if texts.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let encodings = self.encode(texts, true)?;
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        let lens: Vec<usize> = ids.iter().map(|i| i.len()).collect();
+        let width = self.dims;
+        let mut out: Vec<TokenStates> = vec![TokenStates::default(); texts.len()];
+        for batch in self.batches(&lens) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i]).collect();
+            let states = self.forward_tokens_batch(&rows)?;
+            // Pooled per dimension over the tokens: the same sums, in the
+            // same order, as the pooled forward pass.
+            let mut pooled: Vec<Vec<f32>> = states
+                .iter()
+                .map(|st| super::native::pool(st, width, self.pooling))
+                .collect();
+            self.normalize_rows(&mut pooled);
+            for ((i, states), pooled) in batch.into_iter().zip(states).zip(pooled) {
+                let special = encodings[i].get_special_tokens_mask();
+                let chars = encodings[i]
+                    .get_offsets()
+                    .iter()
+                    .zip(special)
+                    .map(|(&(s, e), &sp)| if sp == 1 { (0, 0) } else { (s, e) })
+                    .collect();
+                out[i] = TokenStates {
+                    width,
+                    states,
+                    chars,
+                    pooled,
+                };
+            }
+        }
+        Ok(Some(out))
+    }
+
     fn token_counts(&self, texts: &[&str]) -> Result<Option<Vec<usize>>> {
-        let encodings = self
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let encodings = self.encode(texts, false)?;
         Ok(Some(encodings.iter().map(|e| e.get_ids().len()).collect()))
     }
 }

@@ -152,6 +152,28 @@ fn parse(buf: &[u8], inner: &dyn Encoder) -> Option<(HashMap<u64, Vec<f32>>, usi
     Some((map, complete))
 }
 
+impl CachedEncoder<'_> {
+    /// Put fresh vectors into the map and append them to the cache file.
+    fn store(&self, fresh: impl Iterator<Item = (u64, Vec<f32>)>) -> Result<()> {
+        let mut map = self.map.lock().expect("cache lock");
+        for (key, v) in fresh {
+            if map.contains_key(&key) {
+                continue;
+            }
+            if let (Some(f), Some(p)) = (&self.file, &self.path) {
+                let mut w = f.lock().expect("cache lock");
+                let io = |e| EmbedError::io(p, e);
+                w.write_all(&key.to_le_bytes()).map_err(io)?;
+                for x in &v {
+                    w.write_all(&x.to_le_bytes()).map_err(io)?;
+                }
+            }
+            map.insert(key, v);
+        }
+        Ok(())
+    }
+}
+
 impl Encoder for CachedEncoder<'_> {
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let keys: Vec<u64> = texts.iter().map(|t| text_key(t)).collect();
@@ -168,18 +190,7 @@ impl Encoder for CachedEncoder<'_> {
         if !missing.is_empty() {
             let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
             let vecs = self.inner.embed(&todo)?;
-            let mut map = self.map.lock().expect("cache lock");
-            for (&i, v) in missing.iter().zip(vecs) {
-                if let (Some(f), Some(p)) = (&self.file, &self.path) {
-                    let mut w = f.lock().expect("cache lock");
-                    let io = |e| EmbedError::io(p, e);
-                    w.write_all(&keys[i].to_le_bytes()).map_err(io)?;
-                    for x in &v {
-                        w.write_all(&x.to_le_bytes()).map_err(io)?;
-                    }
-                }
-                map.insert(keys[i], v);
-            }
+            self.store(missing.iter().map(|&i| keys[i]).zip(vecs))?;
         }
         let map = self.map.lock().expect("cache lock");
         Ok(keys.iter().map(|k| map[k].clone()).collect())
@@ -207,6 +218,26 @@ impl Encoder for CachedEncoder<'_> {
 
     fn plain_part(&self) -> Option<(String, bool)> {
         self.inner.plain_part()
+    }
+
+    /// Token states are not cached (too large); they come from the inner
+    /// encoder, and the embeddings of the same pass go into the cache.
+    fn embed_tokens(&self, texts: &[&str]) -> Result<Option<Vec<super::TokenStates>>> {
+        let Some(states) = self.inner.embed_tokens(texts)? else {
+            return Ok(None);
+        };
+        let fresh: Vec<(u64, Vec<f32>)> = {
+            let map = self.map.lock().expect("cache lock");
+            texts
+                .iter()
+                .zip(&states)
+                .map(|(t, s)| (text_key(t), s))
+                .filter(|(k, _)| !map.contains_key(k))
+                .map(|(k, s)| (k, s.pooled.clone()))
+                .collect()
+        };
+        self.store(fresh.into_iter())?;
+        Ok(Some(states))
     }
 }
 

@@ -115,6 +115,41 @@ pub trait Encoder: Send + Sync {
     fn plain_part(&self) -> Option<(String, bool)> {
         None
     }
+
+    /// The model's token states of each text, not pooled (see
+    /// [`TokenStates`]); `None` when the encoder cannot give them.
+    fn embed_tokens(&self, _texts: &[&str]) -> Result<Option<Vec<TokenStates>>> {
+        Ok(None)
+    }
+}
+
+/// The token states of one text: for each token (special tokens included,
+/// after truncation) its hidden state, `width` floats (the last layer's,
+/// followed by the earlier layer's for a [`Readout::with_layer`] encoder;
+/// not normalised), and the character range of the text it came from
+/// (empty for special tokens). `pooled` is the text's embedding from the
+/// same forward pass, as [`Encoder::embed`] gives it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenStates {
+    pub width: usize,
+    /// `tokens × width`, row-major.
+    pub states: Vec<f32>,
+    /// (start, end) in characters of the text, one per token.
+    pub chars: Vec<(usize, usize)>,
+    /// The text's embedding (what `embed` returns for it).
+    pub pooled: Vec<f32>,
+}
+
+impl TokenStates {
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// True when there are no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
 }
 
 /// The sentence embedding inside the vectors of a [`Readout::with_layer`]

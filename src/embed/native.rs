@@ -66,7 +66,7 @@ pub struct NativeBert {
 
 /// Pool the token rows of one sequence (`rows.len()` a multiple of `h`); no
 /// rows pool to zeros.
-fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
+pub(crate) fn pool(rows: &[f32], h: usize, pooling: Pooling) -> Vec<f32> {
     let n = rows.len() / h;
     if n == 0 {
         return vec![0f32; h];
@@ -183,6 +183,11 @@ impl NativeBert {
         })
     }
 
+    /// Hidden size of the model.
+    pub fn hidden(&self) -> usize {
+        self.hidden
+    }
+
     /// Pooled last hidden states of each sequence (`hidden` floats each, not
     /// normalised): the mean or the per-dimension maximum over its tokens.
     /// With `tap = Some(n)` the output of layer `n` (1-based, before the last)
@@ -196,13 +201,60 @@ impl NativeBert {
         tap: Option<usize>,
     ) -> Result<Vec<Vec<f32>>> {
         let h = self.hidden;
+        let width = if tap.is_some() { 2 * h } else { h };
+        let Some((x, tapped, offsets)) = self.hidden_states(seqs, tap)? else {
+            return Ok(vec![vec![0.0; width]; seqs.len()]);
+        };
+        Ok(offsets
+            .windows(2)
+            .map(|w| {
+                let mut v = pool(&x[w[0] * h..w[1] * h], h, pooling);
+                if let Some(t) = &tapped {
+                    v.extend(pool(&t[w[0] * h..w[1] * h], h, pooling));
+                }
+                v
+            })
+            .collect())
+    }
+
+    /// The token states of each sequence, not pooled: `len × hidden` floats
+    /// row-major (the last layer), or `len × 2·hidden` with `tap = Some(n)`
+    /// (each token's last-layer state followed by its layer-`n` state).
+    pub fn forward_tokens(&self, seqs: &[&[u32]], tap: Option<usize>) -> Result<Vec<Vec<f32>>> {
+        let h = self.hidden;
+        let Some((x, tapped, offsets)) = self.hidden_states(seqs, tap)? else {
+            return Ok(vec![Vec::new(); seqs.len()]);
+        };
+        Ok(offsets
+            .windows(2)
+            .map(|w| match &tapped {
+                None => x[w[0] * h..w[1] * h].to_vec(),
+                Some(t) => x[w[0] * h..w[1] * h]
+                    .chunks_exact(h)
+                    .zip(t[w[0] * h..w[1] * h].chunks_exact(h))
+                    .flat_map(|(a, b)| a.iter().chain(b).copied())
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// Run the sequences packed one after another: the last layer's states
+    /// (`tokens × hidden`), the tapped layer's when asked, and the offset of
+    /// each sequence's first token (plus the total). `None` when there are no
+    /// tokens at all.
+    #[allow(clippy::type_complexity)]
+    fn hidden_states(
+        &self,
+        seqs: &[&[u32]],
+        tap: Option<usize>,
+    ) -> Result<Option<(Vec<f32>, Option<Vec<f32>>, Vec<usize>)>> {
+        let h = self.hidden;
         if let Some(n) = tap.filter(|&n| n == 0 || n >= self.layers.len()) {
             return Err(EmbedError::InvalidReadout(format!(
                 "layer {n} cannot be read out beside the last of {} layers",
                 self.layers.len()
             )));
         }
-        let width = if tap.is_some() { 2 * h } else { h };
         let mut offsets = Vec::with_capacity(seqs.len() + 1);
         offsets.push(0usize);
         for s in seqs {
@@ -217,7 +269,7 @@ impl NativeBert {
         }
         let t = *offsets.last().unwrap();
         if t == 0 {
-            return Ok(vec![vec![0.0; width]; seqs.len()]);
+            return Ok(None);
         }
 
         // Embeddings: word + position + token type 0, then layer norm.
@@ -245,7 +297,7 @@ impl NativeBert {
         let mut qkv = vec![0f32; t * 3 * h];
         let mut ctx = vec![0f32; t * h];
         let mut inter = vec![0f32; t * self.inter];
-        let mut tapped: Vec<Vec<f32>> = Vec::new();
+        let mut tapped: Option<Vec<f32>> = None;
         for (l, layer) in self.layers.iter().enumerate() {
             // Self-attention.
             matmul(&x, t, &layer.qkv, &mut qkv, false);
@@ -262,22 +314,10 @@ impl NativeBert {
             matmul(&inter, t, &layer.down, &mut x, true);
             self.bias_norm(&mut x, &layer.down.b, &layer.ln_out);
             if tap == Some(l + 1) {
-                tapped = offsets
-                    .windows(2)
-                    .map(|w| pool(&x[w[0] * h..w[1] * h], h, pooling))
-                    .collect();
+                tapped = Some(x.clone());
             }
         }
-
-        let mut tapped = tapped.into_iter();
-        Ok(offsets
-            .windows(2)
-            .map(|w| {
-                let mut v = pool(&x[w[0] * h..w[1] * h], h, pooling);
-                v.extend(tapped.next().unwrap_or_default());
-                v
-            })
-            .collect())
+        Ok(Some((x, tapped, offsets)))
     }
 
     /// `x = LayerNorm(x + bias)` on every row of `x`.

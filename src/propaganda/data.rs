@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use super::techniques::{self, N_TECHNIQUES};
 use super::PropagandaError;
 
+/// A gold span inside one sentence: (start, end, technique index), character
+/// offsets into the sentence's text.
+pub type SentenceSpan = (usize, usize, usize);
+
 /// One sentence (line) of a PTC article with its gold labels.
 #[derive(Debug, Clone)]
 pub struct GoldSentence {
@@ -20,6 +24,9 @@ pub struct GoldSentence {
     pub char_end: usize,
     /// `labels[t]` is true when a gold span of technique `t` overlaps the line.
     pub labels: [bool; N_TECHNIQUES],
+    /// The gold spans overlapping the line, clipped to it: (start, end,
+    /// technique), character offsets into `text`.
+    pub spans: Vec<SentenceSpan>,
 }
 
 impl GoldSentence {
@@ -173,6 +180,7 @@ pub fn load_ptc(dir: &Path) -> Result<Corpus, PropagandaError> {
                     char_start: *s,
                     char_end: *e,
                     labels: [false; N_TECHNIQUES],
+                    spans: Vec::new(),
                 })
                 .collect(),
         });
@@ -224,6 +232,11 @@ pub fn load_ptc(dir: &Path) -> Result<Corpus, PropagandaError> {
         for sent in corpus.articles[ai].sentences.iter_mut() {
             if sent.char_start < e && s < sent.char_end {
                 sent.labels[t] = true;
+                sent.spans.push((
+                    s.max(sent.char_start) - sent.char_start,
+                    e.min(sent.char_end) - sent.char_start,
+                    t,
+                ));
             }
         }
     }
@@ -351,6 +364,9 @@ mod tests {
         assert_eq!(a.sentences.len(), 3);
         assert_eq!(a.sentences[2].text, "Second line is a disgrace!");
         assert!(a.sentences[2].labels[0]);
+        // The span, clipped to its line, in characters of the line.
+        let (ss, se, st) = a.sentences[2].spans[0];
+        assert_eq!((st, &a.sentences[2].text[ss..se]), (0, "disgrace"));
         assert!(!a.sentences[1].is_propaganda());
         assert_eq!(c.spans, 1);
         assert_eq!(c.skipped.len(), 2, "{:?}", c.skipped);

@@ -32,6 +32,13 @@ pub struct FeatureConfig {
     /// Learned word log-odds per head (see [`super::lexicon`]).
     #[serde(default)]
     pub lexicon: bool,
+    /// Learned log-odds per head of a word lying inside a gold span (the
+    /// span lexicon, see [`super::lexicon::Counts::spans`]).
+    #[serde(default)]
+    pub spans: bool,
+    /// Token heads over the encoder's token states (see [`super::tokens`]).
+    #[serde(default)]
+    pub tokens: bool,
 }
 
 impl FeatureConfig {
@@ -44,6 +51,8 @@ impl FeatureConfig {
         lexical: false,
         stack: false,
         lexicon: false,
+        spans: false,
+        tokens: false,
     };
 
     /// Feature vector length for embeddings of `dims` dimensions.
@@ -55,14 +64,11 @@ impl FeatureConfig {
             + if self.lexical { N_LEXICAL } else { 0 }
     }
 
-    /// Input size of the first-stage heads (adds the learned lexicon features).
+    /// Input size of the first-stage heads (adds the learned lexicons' features).
     pub fn model_len(&self, dims: usize) -> usize {
         self.len(dims)
-            + if self.lexicon {
-                super::lexicon::N_LEXICON
-            } else {
-                0
-            }
+            + (self.lexicon as usize + self.spans as usize) * super::lexicon::N_LEXICON
+            + self.tokens as usize * super::tokens::N_TOKEN_FEATURES
     }
 
     /// Short description, e.g. `emb+context+article+repetition`.
@@ -76,6 +82,8 @@ impl FeatureConfig {
             (self.lexical, "lexical"),
             (self.stack, "stack"),
             (self.lexicon, "lexicon"),
+            (self.spans, "spans"),
+            (self.tokens, "tokens"),
         ] {
             if on {
                 s.push(n);
@@ -120,11 +128,39 @@ const INTENSIFIERS: &[&str] = &[
 
 /// Words (lower-case, letters only) of a text.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| w.chars().any(|c| c.is_alphabetic()))
-        .map(|w| w.trim_matches('\'').to_lowercase())
-        .filter(|w| !w.is_empty())
+    words_with_offsets(text)
+        .into_iter()
+        .map(|(_, _, w)| w)
         .collect()
+}
+
+/// The words of [`words`] with the character offsets (start, end) of the
+/// piece of `text` each came from, to match words against labelled spans.
+pub fn words_with_offsets(text: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut piece_start: Option<(usize, usize)> = None; // (char index, byte index)
+    let mut flush = |start: Option<(usize, usize)>, end_char: usize, end_byte: usize| {
+        if let Some((cs, bs)) = start {
+            let w = &text[bs..end_byte];
+            if w.chars().any(|c| c.is_alphabetic()) {
+                let w = w.trim_matches('\'').to_lowercase();
+                if !w.is_empty() {
+                    out.push((cs, end_char, w));
+                }
+            }
+        }
+    };
+    let mut n_chars = 0;
+    for (ci, (bi, c)) in text.char_indices().enumerate() {
+        if c.is_alphanumeric() || c == '\'' {
+            piece_start.get_or_insert((ci, bi));
+        } else {
+            flush(piece_start.take(), ci, bi);
+        }
+        n_chars = ci + 1;
+    }
+    flush(piece_start, n_chars, text.len());
+    out
 }
 
 fn lexical(text: &str) -> [f32; N_LEXICAL] {
@@ -334,6 +370,8 @@ mod tests {
             lexical: true,
             stack: true,
             lexicon: true,
+            spans: true,
+            tokens: true,
         };
         let f = article_features(&all, &embs, &texts);
         assert_eq!(f.len(), 3);
@@ -345,5 +383,25 @@ mod tests {
         assert_eq!(b[1], embs[1]);
         assert!(article_features(&all, &[], &[]).is_empty());
         assert!(lexical("WOW! This is the BEST, very best!")[0] > 0.0);
+    }
+
+    #[test]
+    fn words_keep_their_character_offsets() {
+        let t = "Ça, the 'traitors' won't — 42 times!";
+        let w = words_with_offsets(t);
+        let got: Vec<(&str, String)> = w
+            .iter()
+            .map(|(s, e, x)| {
+                let piece: String = t.chars().skip(*s).take(e - s).collect();
+                (x.as_str(), piece)
+            })
+            .collect();
+        assert_eq!(
+            got.iter().map(|(x, _)| *x).collect::<Vec<_>>(),
+            ["ça", "the", "traitors", "won't", "times"]
+        );
+        assert_eq!(got[2].1, "'traitors'");
+        assert_eq!(got[4].1, "times");
+        assert_eq!(words(t).len(), 5);
     }
 }

@@ -4,14 +4,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::data::SentenceSpan;
 use super::features::{article_features, stack_features, stack_len, FeatureConfig};
 use super::lexicon::{Counts, Lexicon, N_LEXICON};
 use super::techniques::N_TECHNIQUES;
+use super::tokens::{TokenHeads, N_TOKEN_FEATURES};
 use super::train::{
     best_f1_threshold, fit_net, fit_platt, seeded, sigmoid, Net, Standardizer, TrainOptions,
     N_HEADS,
 };
 use super::PropagandaError;
+use crate::embed::TokenStates;
 
 /// An article ready for training: sentence embeddings, texts and gold labels.
 #[derive(Debug, Clone)]
@@ -20,6 +23,13 @@ pub struct LabelledArticle {
     pub embs: Vec<Vec<f32>>,
     pub texts: Vec<String>,
     pub labels: Vec<[bool; N_TECHNIQUES]>,
+    /// Per sentence, the gold spans overlapping it as (start, end, technique)
+    /// in characters of its text (used by the span lexicon and the token
+    /// heads; may be empty).
+    pub spans: Vec<Vec<SentenceSpan>>,
+    /// Per sentence, the encoder's token states (only for the token heads;
+    /// empty otherwise).
+    pub tokens: Vec<TokenStates>,
 }
 
 impl LabelledArticle {
@@ -59,6 +69,12 @@ pub struct Fitted {
     /// Learned word lexicon (when `features.lexicon`).
     #[serde(default)]
     pub lexicon: Option<Lexicon>,
+    /// Learned span lexicon (when `features.spans`).
+    #[serde(default)]
+    pub span_lexicon: Option<Lexicon>,
+    /// Token heads (when `features.tokens`).
+    #[serde(default)]
+    pub token_heads: Option<TokenHeads>,
     /// Cosine for the article-level repetition rule (0 = off).
     #[serde(default)]
     pub repetition_cosine: f32,
@@ -134,6 +150,23 @@ fn design(articles: &[&Prepared]) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// Assign articles to `k` folds after a seeded shuffle; returns fold per article.
+/// Cross-fitting folds of the token heads inside one fit.
+pub const TOKEN_FOLDS: usize = 3;
+
+/// Training options of the token heads: over the many token rows, large
+/// batches and few epochs; the run's seed and class weighting.
+pub fn token_options(opts: &TrainOptions) -> TrainOptions {
+    TrainOptions {
+        epochs: opts.token_epochs,
+        batch: 512,
+        lr: 1e-3,
+        weight_decay: 1e-2,
+        hidden: opts.token_hidden,
+        bags: 1,
+        ..*opts
+    }
+}
+
 pub fn fold_assignment(n: usize, k: usize, seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
     seeded(seed).shuffle(&mut idx);
@@ -184,37 +217,104 @@ pub fn fit(
             .map(Vec::len)
             .unwrap_or(0),
     );
-    // Learned lexicon: counts over these articles; each article's own
+    // Learned lexicons: counts over these articles; each article's own
     // features leave its own counts out.
-    let mut lexicon = None;
-    let augmented: Vec<Prepared>;
-    let articles: Vec<&Prepared> = if cfg.lexicon {
-        let per: Vec<Counts> = articles
+    let sentence_counts = |a: &Prepared| {
+        let texts: Vec<&str> = a.article.texts.iter().map(String::as_str).collect();
+        let labels: Vec<[bool; N_HEADS]> = a
+            .article
+            .labels
             .iter()
-            .map(|a| {
-                let texts: Vec<&str> = a.article.texts.iter().map(String::as_str).collect();
-                let labels: Vec<[bool; N_HEADS]> = a
-                    .article
-                    .labels
-                    .iter()
-                    .map(|l| targets(l).map(|v| v > 0.5))
-                    .collect();
-                Counts::article(&texts, &labels)
-            })
+            .map(|l| targets(l).map(|v| v > 0.5))
             .collect();
-        let mut total = Counts::default();
-        for c in &per {
-            total.merge(c);
+        Counts::article(&texts, &labels)
+    };
+    let span_counts = |a: &Prepared| {
+        let texts: Vec<&str> = a.article.texts.iter().map(String::as_str).collect();
+        Counts::spans(&texts, &a.article.spans)
+    };
+    let mut lexicons: Vec<(Vec<Counts>, Counts)> = Vec::new();
+    for (on, count) in [
+        (
+            cfg.lexicon,
+            &sentence_counts as &dyn Fn(&Prepared) -> Counts,
+        ),
+        (cfg.spans, &span_counts),
+    ] {
+        if on {
+            let per: Vec<Counts> = articles.iter().map(|a| count(a)).collect();
+            let mut total = Counts::default();
+            for c in &per {
+                total.merge(c);
+            }
+            lexicons.push((per, total));
         }
+    }
+    // Token heads: cross-fitted over folds of these articles, so that each
+    // article's token features come from heads that never saw it.
+    let mut token_heads = None;
+    let mut token_feats: Vec<Vec<[f32; N_TOKEN_FEATURES]>> = Vec::new();
+    if cfg.tokens {
+        let kt = TOKEN_FOLDS;
+        let folds = fold_assignment(articles.len(), kt, opts.seed.wrapping_add(7));
+        token_feats = vec![Vec::new(); articles.len()];
+        let mut members = Vec::with_capacity(kt);
+        for f in 0..kt {
+            let mut sentences = Vec::new();
+            for (a, &g) in articles.iter().zip(&folds) {
+                if g == f {
+                    continue;
+                }
+                let a = a.article;
+                if a.tokens.len() != a.texts.len() || a.spans.len() != a.texts.len() {
+                    return Err(PropagandaError::Train(format!(
+                        "article {} has no token states or spans for the token heads",
+                        a.id
+                    )));
+                }
+                sentences.extend(a.tokens.iter().zip(a.spans.iter().map(Vec::as_slice)));
+            }
+            let mut topts = token_options(opts);
+            topts.seed = topts.seed.wrapping_add(f as u64);
+            let m = TokenHeads::train_member(&sentences, &topts)?;
+            for (i, (a, &g)) in articles.iter().zip(&folds).enumerate() {
+                if g == f {
+                    token_feats[i] = a
+                        .article
+                        .tokens
+                        .iter()
+                        .map(|ts| TokenHeads::features_with(&[&m], ts))
+                        .collect::<Result<_, _>>()?;
+                }
+            }
+            members.push(m);
+        }
+        token_heads = Some(TokenHeads { members });
+    }
+    let augmented: Vec<Prepared>;
+    let articles: Vec<&Prepared> = if lexicons.is_empty() && !cfg.tokens {
+        articles.to_vec()
+    } else {
+        let extra = lexicons.len() * N_LEXICON + if cfg.tokens { N_TOKEN_FEATURES } else { 0 };
         augmented = articles
             .iter()
-            .zip(&per)
-            .map(|(a, own)| {
-                let base = a.x.len() / a.article.texts.len().max(1);
-                let mut x = Vec::with_capacity(a.x.len() + a.article.texts.len() * N_LEXICON);
-                for (row, t) in a.x.chunks(base.max(1)).zip(&a.article.texts) {
+            .enumerate()
+            .map(|(i, a)| {
+                let n = a.article.texts.len();
+                let base = a.x.len() / n.max(1);
+                let mut x = Vec::with_capacity(a.x.len() + n * extra);
+                for (j, (row, t)) in a.x.chunks(base.max(1)).zip(&a.article.texts).enumerate() {
                     x.extend_from_slice(row);
-                    x.extend_from_slice(&Lexicon::features_from_counts(&total, Some(own), t));
+                    for (per, total) in &lexicons {
+                        x.extend_from_slice(&Lexicon::features_from_counts(
+                            total,
+                            Some(&per[i]),
+                            t,
+                        ));
+                    }
+                    if let Some(tf) = token_feats.get(i) {
+                        x.extend_from_slice(&tf[j]);
+                    }
                 }
                 Prepared {
                     article: a.article,
@@ -222,11 +322,11 @@ pub fn fit(
                 }
             })
             .collect();
-        lexicon = Some(Lexicon::build(&total));
         augmented.iter().collect()
-    } else {
-        articles.to_vec()
     };
+    let mut built = lexicons.iter().map(|(_, total)| Lexicon::build(total));
+    let lexicon = cfg.lexicon.then(|| built.next()).flatten();
+    let span_lexicon = cfg.spans.then(|| built.next()).flatten();
     let articles = &articles[..];
     let k = inner_folds.max(2);
     let folds = fold_assignment(articles.len(), k, opts.seed.wrapping_add(1));
@@ -318,6 +418,8 @@ pub fn fit(
         members,
         stage2,
         lexicon,
+        span_lexicon,
+        token_heads,
         repetition_cosine: 0.0,
         heads,
     })
@@ -369,9 +471,10 @@ impl Fitted {
         &self,
         embs: &[Vec<f32>],
         texts: &[&str],
+        tokens: &[TokenStates],
     ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
         let x: Vec<f32> = article_features(&self.features, embs, texts).concat();
-        self.predict_features(x, texts)
+        self.predict_features(x, texts, tokens)
     }
 
     /// Calibrated probabilities from unstandardised features (sentences × d)
@@ -380,18 +483,34 @@ impl Fitted {
         &self,
         x: Vec<f32>,
         texts: &[S],
+        tokens: &[TokenStates],
     ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
-        let mut x = match &self.lexicon {
-            Some(lex) if !texts.is_empty() => {
-                let base = x.len() / texts.len();
-                let mut out = Vec::with_capacity(x.len() + texts.len() * N_LEXICON);
-                for (row, t) in x.chunks(base.max(1)).zip(texts) {
-                    out.extend_from_slice(row);
+        let lexicons: Vec<&Lexicon> = [&self.lexicon, &self.span_lexicon]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut x = if (lexicons.is_empty() && self.token_heads.is_none()) || texts.is_empty() {
+            x
+        } else {
+            if self.token_heads.is_some() && tokens.len() != texts.len() {
+                return Err(PropagandaError::Model(
+                    "the model's token heads need the encoder's token states (the native engine: --backend native)".into(),
+                ));
+            }
+            let base = x.len() / texts.len();
+            let mut out = Vec::with_capacity(
+                x.len() + texts.len() * (lexicons.len() * N_LEXICON + N_TOKEN_FEATURES),
+            );
+            for (i, (row, t)) in x.chunks(base.max(1)).zip(texts).enumerate() {
+                out.extend_from_slice(row);
+                for lex in &lexicons {
                     out.extend_from_slice(&lex.features(t.as_ref()));
                 }
-                out
+                if let Some(th) = &self.token_heads {
+                    out.extend_from_slice(&th.features(&tokens[i])?);
+                }
             }
-            _ => x,
+            out
         };
         let Some(d) = self.members.first().map(|m| m.standardizer.mean.len()) else {
             return Err(PropagandaError::Model("the model has no heads".into()));
@@ -456,6 +575,11 @@ impl Fitted {
     /// article (cosine ≥ `repetition_cosine`), where at least one of the copies
     /// is flagged, carries Repetition; its Repetition score becomes the
     /// highest propaganda probability among the copies if that is higher.
+    /// So does a sentence sharing a phrase of [`REPETITION_PHRASE_WORDS`]
+    /// words that occurs in [`REPETITION_PHRASE_SENTENCES`] or more sentences
+    /// ([`phrase_partners`]), when it or one of those sentences is flagged (a
+    /// slogan repeated inside longer sentences); its score is its own
+    /// propaganda probability.
     pub fn decide_article(
         &self,
         embs: &[Vec<f32>],
@@ -482,20 +606,29 @@ impl Fitted {
             .map(|t| super::features::words(t).len() >= REPETITION_MIN_WORDS)
             .collect();
         let flagged: Vec<bool> = out.iter().map(|d| d.flagged).collect();
+        let partners = phrase_partners(texts);
         for i in 0..probs.len() {
             if !long[i] {
                 continue;
             }
-            let mut best: Option<f32> = None;
-            for j in 0..probs.len() {
-                if i == j || !long[j] || crate::embed::dot(&embs[i], &embs[j]) < tau {
-                    continue;
-                }
-                if flagged[i] || flagged[j] {
-                    let s = probs[i][0].max(probs[j][0]);
-                    best = Some(best.map_or(s, |b: f32| b.max(s)));
-                }
-            }
+            let copies: Vec<usize> = (0..probs.len())
+                .filter(|&j| j != i && long[j] && crate::embed::dot(&embs[i], &embs[j]) >= tau)
+                .collect();
+            let copied = !copies.is_empty() && (flagged[i] || copies.iter().any(|&j| flagged[j]));
+            let best = if copied {
+                Some(
+                    copies
+                        .iter()
+                        .map(|&j| probs[i][0].max(probs[j][0]))
+                        .fold(0.0f32, f32::max),
+                )
+            } else if flagged[i] && !partners[i].is_empty()
+                || partners[i].iter().any(|&j| flagged[j])
+            {
+                Some(probs[i][0])
+            } else {
+                None
+            };
             if let Some(s) = best {
                 let d = &mut out[i];
                 let rep = 2; // index of Repetition in TECHNIQUES
@@ -512,6 +645,42 @@ impl Fitted {
 
 /// Minimum words for a sentence to count in the repetition rule.
 pub const REPETITION_MIN_WORDS: usize = 4;
+/// Words in a phrase of the phrase part of the repetition rule.
+pub const REPETITION_PHRASE_WORDS: usize = 6;
+/// Sentences of an article a phrase must occur in for the phrase part of the
+/// repetition rule.
+pub const REPETITION_PHRASE_SENTENCES: usize = 3;
+
+/// For each sentence, the other sentences of the article it shares a phrase
+/// of [`REPETITION_PHRASE_WORDS`] words with, counting only phrases that
+/// occur in at least [`REPETITION_PHRASE_SENTENCES`] sentences (a slogan
+/// repeated through the text, also inside longer sentences).
+pub fn phrase_partners(texts: &[&str]) -> Vec<Vec<usize>> {
+    let mut by_phrase: std::collections::HashMap<Vec<String>, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, t) in texts.iter().enumerate() {
+        for p in super::features::words(t).windows(REPETITION_PHRASE_WORDS) {
+            let v = by_phrase.entry(p.to_vec()).or_default();
+            if v.last() != Some(&i) {
+                v.push(i);
+            }
+        }
+    }
+    let mut out = vec![Vec::new(); texts.len()];
+    for group in by_phrase
+        .values()
+        .filter(|g| g.len() >= REPETITION_PHRASE_SENTENCES)
+    {
+        for &i in group {
+            out[i].extend(group.iter().copied().filter(|&j| j != i));
+        }
+    }
+    for o in &mut out {
+        o.sort_unstable();
+        o.dedup();
+    }
+    out
+}
 
 /// The decision for one sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -637,7 +806,7 @@ pub fn evaluate(model: &Fitted, articles: &[&Prepared]) -> Result<Metrics, Propa
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for pa in articles {
         let a = pa.article;
-        let probs = model.predict_features(pa.x.clone(), &a.texts)?;
+        let probs = model.predict_features(pa.x.clone(), &a.texts, &a.tokens)?;
         let texts: Vec<&str> = a.texts.iter().map(String::as_str).collect();
         let decisions = model.decide_article(&a.embs, &texts, &probs);
         for ((p, l), dec) in probs.iter().zip(&a.labels).zip(&decisions) {
@@ -713,7 +882,7 @@ pub fn cross_validate(
         let mut model = fit(&train, cfg, opts, inner_folds)?;
         model.repetition_cosine = repetition_cosine;
         for a in &test {
-            let probs = model.predict_features(a.x.clone(), &a.article.texts)?;
+            let probs = model.predict_features(a.x.clone(), &a.article.texts, &a.article.tokens)?;
             let s = super::article_score(&model, &probs);
             held_articles.push((s.score, a.article.gold_share(), s.confidence));
         }
@@ -787,6 +956,24 @@ mod tests {
         p.add(false, false);
         assert!((p.f1() - 0.5).abs() < 1e-12);
         assert_eq!(Prf::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn a_slogan_repeated_inside_longer_sentences_links_them() {
+        let texts = [
+            "We must build the wall now.",
+            "The report came out on Monday.",
+            "Every day counts, and we must build the wall now.",
+            "Remember this when you vote: we must build the wall now!",
+            "We must build roads, said the mayor.",
+        ];
+        let p = phrase_partners(&texts);
+        assert_eq!(p[0], [2, 3]);
+        assert_eq!(p[2], [0, 3]);
+        assert!(p[1].is_empty() && p[4].is_empty());
+        // A phrase in only two sentences links nothing.
+        assert!(phrase_partners(&texts[..3]).iter().all(Vec::is_empty));
+        assert!(phrase_partners(&[]).is_empty());
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::features::words;
+use super::data::SentenceSpan;
+use super::features::{words, words_with_offsets};
 use super::train::N_HEADS;
 
 /// Minimum number of training sentences a word must occur in.
@@ -53,7 +54,8 @@ pub fn terms(text: &str) -> HashSet<String> {
     words(text).into_iter().collect()
 }
 
-/// Per-word sentence counts: total sentences and positives per head.
+/// Per-word counts of units (sentences, or words in their sentence for the
+/// span lexicon): total units and positives per head, and per word.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
     pub sentences: usize,
@@ -66,19 +68,49 @@ impl Counts {
     pub fn article(texts: &[&str], labels: &[[bool; N_HEADS]]) -> Counts {
         let mut c = Counts::default();
         for (t, l) in texts.iter().zip(labels) {
-            c.sentences += 1;
-            for (h, &b) in l.iter().enumerate() {
-                c.positives[h] += b as usize;
-            }
-            for w in terms(t) {
-                let e = c.words.entry(w).or_insert((0, [0; N_HEADS]));
-                e.0 += 1;
-                for (h, &b) in l.iter().enumerate() {
-                    e.1[h] += b as usize;
+            c.add(terms(t), l);
+        }
+        c
+    }
+
+    /// Count one article's words against the gold spans: every distinct word
+    /// of a sentence is one unit, positive for head `h` when one of its
+    /// occurrences lies inside a span of that head (head 0: any technique).
+    /// `spans[i]` holds sentence `i`'s spans as (start, end, technique) in
+    /// characters of its text.
+    pub fn spans(texts: &[&str], spans: &[Vec<SentenceSpan>]) -> Counts {
+        let mut c = Counts::default();
+        for (t, sp) in texts.iter().zip(spans) {
+            let mut units: HashMap<String, [bool; N_HEADS]> = HashMap::new();
+            for (ws, we, w) in words_with_offsets(t) {
+                let l = units.entry(w).or_insert([false; N_HEADS]);
+                for &(s, e, tech) in sp {
+                    if s < we && ws < e {
+                        l[0] = true;
+                        l[tech + 1] = true;
+                    }
                 }
+            }
+            for (w, l) in units {
+                c.add([w], &l);
             }
         }
         c
+    }
+
+    /// Count one unit (a sentence, or a word in its sentence) made of `terms`.
+    fn add(&mut self, terms: impl IntoIterator<Item = String>, l: &[bool; N_HEADS]) {
+        self.sentences += 1;
+        for (h, &b) in l.iter().enumerate() {
+            self.positives[h] += b as usize;
+        }
+        for w in terms {
+            let e = self.words.entry(w).or_insert((0, [0; N_HEADS]));
+            e.0 += 1;
+            for (h, &b) in l.iter().enumerate() {
+                e.1[h] += b as usize;
+            }
+        }
     }
 
     /// Add (sign +1) or remove (sign -1) another count.
@@ -219,5 +251,19 @@ mod tests {
         let loo = Lexicon::build_excluding(&c, Some(&c));
         assert!(loo.words.is_empty());
         assert_eq!(loo.features("traitors"), [0.0; N_LEXICON]);
+    }
+
+    #[test]
+    fn span_counts_label_the_words_inside_spans() {
+        // "these traitors again": the span covers "traitors" (chars 6..14),
+        // technique 1 (head 2); the words around it are negative units.
+        let texts = ["these traitors again", "the meeting again"];
+        let spans = vec![vec![(6, 14, 1)], vec![]];
+        let c = Counts::spans(&texts, &spans);
+        assert_eq!(c.sentences, 6, "one unit per distinct word of a sentence");
+        assert_eq!(c.positives[0], 1);
+        assert_eq!(c.words["traitors"].1[2], 1);
+        assert_eq!(c.words["these"].1, [0; N_HEADS]);
+        assert_eq!(c.words["again"], (2, [0; N_HEADS]));
     }
 }

@@ -28,6 +28,7 @@ pub mod features;
 pub mod fit;
 pub mod lexicon;
 pub mod techniques;
+pub mod tokens;
 pub mod train;
 
 use std::path::{Path, PathBuf};
@@ -286,7 +287,8 @@ impl PropagandaModel {
             }
             _ => false,
         };
-        let ok3 = f.lexicon.is_some() == f.features.lexicon;
+        let ok3 = f.lexicon.is_some() == f.features.lexicon
+            && f.span_lexicon.is_some() == f.features.spans;
         if !ok || !ok2 || !ok3 {
             return Err(PropagandaError::Model(
                 "weight shapes do not match the feature configuration".into(),
@@ -356,13 +358,25 @@ impl PropagandaModel {
             }
         }
         let texts: Vec<&str> = sents.iter().map(|s| s.2).collect();
+        let fitted = &self.file.fitted;
+        // With token heads, one pass gives the token states and the embeddings.
+        let tokens = match &fitted.token_heads {
+            Some(_) if !texts.is_empty() => enc.embed_tokens(&texts)?.ok_or_else(|| {
+                PropagandaError::Model(format!(
+                    "the model's token heads need token states, which encoder '{}' does not give",
+                    enc.name()
+                ))
+            })?,
+            _ => Vec::new(),
+        };
         let embs = if texts.is_empty() {
             Vec::new()
+        } else if tokens.len() == texts.len() {
+            tokens.iter().map(|t| t.pooled.clone()).collect()
         } else {
             enc.embed(&texts)?
         };
-        let fitted = &self.file.fitted;
-        let probs = fitted.predict(&embs, &texts)?;
+        let probs = fitted.predict(&embs, &texts, &tokens)?;
         let ArticleScore { score, confidence } = article_score(fitted, &probs);
         let mut sentences = Vec::with_capacity(sents.len());
         let mut per_tech: Vec<Vec<usize>> = vec![Vec::new(); N_TECHNIQUES];
@@ -497,8 +511,10 @@ mod tests {
         toy_model_bags(1)
     }
 
-    fn toy_model_bags(bags: usize) -> PropagandaModel {
-        // Sentences with '!' carry Loaded Language (technique 0), others none.
+    /// Twelve toy articles: sentences with '!' carry Loaded Language
+    /// (technique 0) on the word "disgrace" (gold span and synthetic token
+    /// states included), the others none.
+    fn toy_articles() -> Vec<LabelledArticle> {
         let mut arts = Vec::new();
         for a in 0..12 {
             let texts: Vec<String> = (0..8)
@@ -511,17 +527,31 @@ mod tests {
                 })
                 .collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let mut labels = vec![[false; N_TECHNIQUES]; texts.len()];
-            for (l, t) in labels.iter_mut().zip(&texts) {
-                l[0] = t.ends_with('!');
-            }
+            let labels: Vec<[bool; N_TECHNIQUES]> = texts
+                .iter()
+                .map(|t| std::array::from_fn(|k| k == 0 && t.ends_with('!')))
+                .collect();
+            let spans = texts
+                .iter()
+                .map(|t| match t.find("disgrace") {
+                    Some(s) => vec![(s, s + 8, 0)],
+                    None => Vec::new(),
+                })
+                .collect();
             arts.push(LabelledArticle {
                 id: a.to_string(),
                 embs: Letters.embed(&refs).unwrap(),
+                tokens: texts.iter().map(|t| toy_tokens(t)).collect(),
                 texts,
                 labels,
+                spans,
             });
         }
+        arts
+    }
+
+    fn toy_model_bags(bags: usize) -> PropagandaModel {
+        let arts = toy_articles();
         let cfg = features::FeatureConfig::BASELINE;
         let prepared = prepare(&arts, &cfg);
         let refs: Vec<_> = prepared.iter().collect();
@@ -531,7 +561,11 @@ mod tests {
             bags,
             ..Default::default()
         };
-        let fitted = fit(&refs, &cfg, &opts, 2).unwrap();
+        toy_wrap(fit(&refs, &cfg, &opts, 2).unwrap())
+    }
+
+    /// A model file around heads fitted on the toy articles.
+    fn toy_wrap(fitted: Fitted) -> PropagandaModel {
         PropagandaModel::new(ModelFile {
             format: MODEL_FORMAT.into(),
             encoder: "test/letters".into(),
@@ -568,6 +602,66 @@ mod tests {
             )
             .unwrap();
         assert!(r.sentences[0].propaganda > r.sentences[1].propaganda);
+    }
+
+    /// Synthetic token states: per word (value 1 for "disgrace", else 0; a
+    /// constant 1), between two special tokens.
+    fn toy_tokens(text: &str) -> crate::embed::TokenStates {
+        let mut chars = vec![(0, 0)];
+        let mut states = vec![0.0, 1.0];
+        for (s, e, w) in features::words_with_offsets(text) {
+            chars.push((s, e));
+            states.extend([(w == "disgrace") as u8 as f32, 1.0]);
+        }
+        chars.push((0, 0));
+        states.extend([0.0, 1.0]);
+        crate::embed::TokenStates {
+            width: 2,
+            states,
+            chars,
+            pooled: Vec::new(),
+        }
+    }
+
+    /// With `tokens`, a fit trains cross-fitted token heads on the spans,
+    /// adds their features, and then needs token states at inference.
+    #[test]
+    fn token_heads_are_cross_fitted_and_need_token_states() {
+        let arts = toy_articles();
+        let cfg = features::FeatureConfig {
+            tokens: true,
+            ..features::FeatureConfig::BASELINE
+        };
+        let prepared = prepare(&arts, &cfg);
+        let refs: Vec<_> = prepared.iter().collect();
+        let opts = TrainOptions {
+            epochs: 40,
+            lr: 0.02,
+            token_epochs: 30,
+            ..Default::default()
+        };
+        let fitted = fit(&refs, &cfg, &opts, 2).unwrap();
+        let heads = fitted.token_heads.as_ref().expect("token heads");
+        assert_eq!(heads.members.len(), fit::TOKEN_FOLDS);
+        assert_eq!(
+            fitted.members[0].standardizer.mean.len(),
+            27 + tokens::N_TOKEN_FEATURES
+        );
+        let texts = [
+            "what a disgrace number 5!",
+            "the meeting number 5 was held.",
+        ];
+        let embs = Letters.embed(&texts).unwrap();
+        let err = fitted.predict(&embs, &texts, &[]).unwrap_err();
+        assert!(err.to_string().contains("token states"), "{err}");
+        let ts: Vec<_> = texts.iter().map(|t| toy_tokens(t)).collect();
+        let p = fitted.predict(&embs, &texts, &ts).unwrap();
+        assert!(p[0][0] > p[1][0], "{p:?}");
+        // An encoder without token states gets a clear error, not a panic.
+        let err = toy_wrap(fitted)
+            .analyze_spans(&Letters, "What a disgrace!", &[(0, 16)])
+            .unwrap_err();
+        assert!(err.to_string().contains("token states"), "{err}");
     }
 
     #[test]

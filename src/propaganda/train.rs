@@ -37,10 +37,20 @@ pub struct TrainOptions {
     /// and shuffles), their logits averaged.
     #[serde(default = "one")]
     pub bags: usize,
+    /// Epochs of the token heads (feature group `tokens`).
+    #[serde(default = "two")]
+    pub token_epochs: usize,
+    /// Hidden units of the token heads (0 = logistic).
+    #[serde(default)]
+    pub token_hidden: usize,
 }
 
 fn one() -> usize {
     1
+}
+
+fn two() -> usize {
+    2
 }
 
 impl Default for TrainOptions {
@@ -54,6 +64,8 @@ impl Default for TrainOptions {
             pos_weight: true,
             seed: 42,
             bags: 1,
+            token_epochs: 2,
+            token_hidden: 0,
         }
     }
 }
