@@ -332,13 +332,15 @@ fn load_ptc_embedded(
         .flat_map(|a| a.sentences.iter().map(|s| s.text.as_str()))
         .collect();
     let cached = open_cache(g, enc, cache)?;
-    let map = embed_all(&cached, &texts)?;
+    // Token states first: their pass also fills the embedding cache, so the
+    // embeddings then cost no second pass.
     let mut states = if tokens {
-        token_states(enc, &corpus)?
+        token_states(&cached, &corpus)?
     } else {
         Vec::new()
     }
     .into_iter();
+    let map = embed_all(&cached, &texts)?;
     let arts = corpus
         .articles
         .iter()
