@@ -149,7 +149,6 @@ fn design(articles: &[&Prepared]) -> (Vec<f32>, Vec<f32>) {
     (x, y)
 }
 
-/// Assign articles to `k` folds after a seeded shuffle; returns fold per article.
 /// Cross-fitting folds of the token heads inside one fit.
 pub const TOKEN_FOLDS: usize = 3;
 
@@ -167,6 +166,7 @@ pub fn token_options(opts: &TrainOptions) -> TrainOptions {
     }
 }
 
+/// Assign articles to `k` folds after a seeded shuffle; returns fold per article.
 pub fn fold_assignment(n: usize, k: usize, seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
     seeded(seed).shuffle(&mut idx);

@@ -258,37 +258,41 @@ impl PropagandaModel {
         }
         let f = &file.fitted;
         let d = f.features.model_len(file.dims);
+        // A standardiser and network over `d` inputs with N_HEADS outputs.
+        let fits = |st: &train::Standardizer, net: &train::Net, d: usize| {
+            st.mean.len() == d
+                && st.std.len() == d
+                && net.input == d
+                && if net.hidden == 0 {
+                    net.w1.len() == N_HEADS * d && net.b1.len() == N_HEADS
+                } else {
+                    net.w1.len() == net.hidden * d
+                        && net.b1.len() == net.hidden
+                        && net.w2.len() == N_HEADS * net.hidden
+                        && net.b2.len() == N_HEADS
+                }
+        };
         let ok = f.heads.len() == N_HEADS
             && !f.members.is_empty()
-            && f.members.iter().all(|m| {
-                let net = &m.net;
-                m.standardizer.mean.len() == d
-                    && m.standardizer.std.len() == d
-                    && net.input == d
-                    && if net.hidden == 0 {
-                        net.w1.len() == N_HEADS * d && net.b1.len() == N_HEADS
-                    } else {
-                        net.w1.len() == net.hidden * d
-                            && net.b1.len() == net.hidden
-                            && net.w2.len() == N_HEADS * net.hidden
-                            && net.b2.len() == N_HEADS
-                    }
-            });
+            && f.members.iter().all(|m| fits(&m.standardizer, &m.net, d));
         let ds = features::stack_len(N_HEADS);
         let ok2 = match (&f.stage2, f.features.stack) {
             (None, false) => true,
-            (Some(s2), true) => {
-                s2.standardizer.mean.len() == ds
-                    && s2.standardizer.std.len() == ds
-                    && s2.net.input == ds
-                    && s2.net.hidden == 0
-                    && s2.net.w1.len() == N_HEADS * ds
-                    && s2.net.b1.len() == N_HEADS
-            }
+            (Some(s2), true) => s2.net.hidden == 0 && fits(&s2.standardizer, &s2.net, ds),
             _ => false,
         };
+        // Token heads: members of one width (the token states'; checked
+        // against the encoder's at inference).
         let ok3 = f.lexicon.is_some() == f.features.lexicon
-            && f.span_lexicon.is_some() == f.features.spans;
+            && f.span_lexicon.is_some() == f.features.spans
+            && match (&f.token_heads, f.features.tokens) {
+                (None, false) => true,
+                (Some(t), true) => t.members.first().is_some_and(|m0| {
+                    let w = m0.standardizer.mean.len();
+                    t.members.iter().all(|m| fits(&m.standardizer, &m.net, w))
+                }),
+                _ => false,
+            };
         if !ok || !ok2 || !ok3 {
             return Err(PropagandaError::Model(
                 "weight shapes do not match the feature configuration".into(),
@@ -706,6 +710,16 @@ mod tests {
         assert!(PropagandaModel::from_json("{}").is_err());
         let mut f = toy_model().file().clone();
         f.fitted.members[0].net.w1.pop();
+        assert!(PropagandaModel::new(f).is_err());
+        // Token heads present without the feature flag, or of the wrong width.
+        let good = toy_model().file().clone();
+        let mut f = good.clone();
+        f.fitted.token_heads = Some(tokens::TokenHeads {
+            members: good.fitted.members.clone(),
+        });
+        assert!(PropagandaModel::new(f).is_err());
+        let mut f = good;
+        f.fitted.features.tokens = true;
         assert!(PropagandaModel::new(f).is_err());
     }
 }
