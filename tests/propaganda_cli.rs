@@ -171,3 +171,24 @@ fn missing_file_is_a_clear_error() {
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("no-such-file.txt"), "{e}");
 }
+
+#[test]
+fn training_with_evaluation_only_features_is_refused() {
+    let out = Command::cargo_bin("veracity")
+        .unwrap()
+        .args([
+            "train",
+            "propaganda",
+            "--ptc",
+            "tests/fixtures/propaganda",
+            "--features",
+            "length,exemplars",
+            "--out",
+            "/nonexistent/heads.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("evaluation only"), "{e}");
+}

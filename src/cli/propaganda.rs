@@ -150,8 +150,8 @@ pub struct FitArgs {
     /// third over a default run).
     #[arg(long, default_value_t = 1.0)]
     pub weight_decay: f64,
-    /// Feature groups: comma-separated from context, article, repetition, length, lexical, stack, lexicon, spans, tokens; `none` = embedding only.
-    #[arg(long, default_value = "length,lexicon,repetition,tokens")]
+    /// Feature groups: comma-separated from context, article, repetition, length, lexical, stack, lexicon, spans, tokens, prototypes, exemplars (evaluation only); `none` = embedding only.
+    #[arg(long, default_value = "length,lexicon,repetition,tokens,prototypes")]
     pub features: String,
     /// Cosine at which two sentences of an article count as repeats for the
     /// repetition rule (0 = off).
@@ -209,6 +209,8 @@ pub fn parse_features(s: &str) -> anyhow::Result<FeatureConfig> {
             "lexicon" => c.lexicon = true,
             "spans" => c.spans = true,
             "tokens" => c.tokens = true,
+            "prototypes" => c.prototypes = true,
+            "exemplars" => c.exemplars = true,
             "all" => {
                 c = FeatureConfig {
                     context: true,
@@ -220,10 +222,12 @@ pub fn parse_features(s: &str) -> anyhow::Result<FeatureConfig> {
                     lexicon: true,
                     spans: true,
                     tokens: true,
+                    prototypes: true,
+                    exemplars: true,
                 }
             }
             other => bail!(
-                "unknown feature group '{other}'; use context, article, repetition, length, lexical, stack, lexicon, spans, tokens, all or none"
+                "unknown feature group '{other}'; use context, article, repetition, length, lexical, stack, lexicon, spans, tokens, prototypes, exemplars (evaluation only), all or none"
             ),
         }
     }
@@ -403,6 +407,9 @@ fn round(x: f64) -> f64 {
 
 pub fn run_train(g: &GlobalArgs, a: &TrainPropagandaArgs) -> anyhow::Result<ExitCode> {
     let cfg = parse_features(&a.fit.features)?;
+    if cfg.exemplars {
+        bail!("the feature group 'exemplars' is for evaluation only (a model would have to carry every training embedding); drop it from --features");
+    }
     let opts = a.fit.options();
     let readout = a.fit.readout();
     let enc = g.encoder_with(readout)?;

@@ -39,6 +39,14 @@ pub struct FeatureConfig {
     /// Token heads over the encoder's token states (see [`super::tokens`]).
     #[serde(default)]
     pub tokens: bool,
+    /// Cosine to each head's positive and negative centroid (see
+    /// [`super::exemplars`]).
+    #[serde(default)]
+    pub prototypes: bool,
+    /// Labels of the nearest training sentences (evaluation only, see
+    /// [`super::exemplars`]).
+    #[serde(default)]
+    pub exemplars: bool,
 }
 
 impl FeatureConfig {
@@ -53,6 +61,8 @@ impl FeatureConfig {
         lexicon: false,
         spans: false,
         tokens: false,
+        prototypes: false,
+        exemplars: false,
     };
 
     /// Feature vector length for embeddings of `dims` dimensions.
@@ -69,6 +79,7 @@ impl FeatureConfig {
         self.len(dims)
             + (self.lexicon as usize + self.spans as usize) * super::lexicon::N_LEXICON
             + self.tokens as usize * super::tokens::N_TOKEN_FEATURES
+            + (self.prototypes as usize + self.exemplars as usize) * super::train::N_HEADS
     }
 
     /// Short description, e.g. `emb+context+article+repetition`.
@@ -84,6 +95,8 @@ impl FeatureConfig {
             (self.lexicon, "lexicon"),
             (self.spans, "spans"),
             (self.tokens, "tokens"),
+            (self.prototypes, "prototypes"),
+            (self.exemplars, "exemplars"),
         ] {
             if on {
                 s.push(n);
@@ -372,6 +385,8 @@ mod tests {
             lexicon: true,
             spans: true,
             tokens: true,
+            prototypes: true,
+            exemplars: true,
         };
         let f = article_features(&all, &embs, &texts);
         assert_eq!(f.len(), 3);

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::SentenceSpan;
+use super::exemplars::{Exemplars, LabelledEmbeddings, PrototypeSums, Prototypes};
 use super::features::{article_features, stack_features, stack_len, FeatureConfig};
 use super::lexicon::{Counts, Lexicon, N_LEXICON};
 use super::techniques::N_TECHNIQUES;
@@ -75,6 +76,12 @@ pub struct Fitted {
     /// Token heads (when `features.tokens`).
     #[serde(default)]
     pub token_heads: Option<TokenHeads>,
+    /// Per-head centroids (when `features.prototypes`).
+    #[serde(default)]
+    pub prototypes: Option<Prototypes>,
+    /// The training sentences (when `features.exemplars`; never saved).
+    #[serde(skip)]
+    pub exemplars: Option<Exemplars>,
     /// Cosine for the article-level repetition rule (0 = off).
     #[serde(default)]
     pub repetition_cosine: f32,
@@ -291,11 +298,62 @@ pub fn fit(
         }
         token_heads = Some(TokenHeads { members });
     }
+    // Similarity to labelled training sentences, each article's own left out.
+    let head_labels = |a: &LabelledArticle| -> Vec<[bool; N_HEADS]> {
+        a.labels
+            .iter()
+            .map(|l| targets(l).map(|v| v > 0.5))
+            .collect()
+    };
+    let mut sim_feats: Vec<Vec<Vec<f32>>> = vec![Vec::new(); articles.len()];
+    let mut prototypes = None;
+    if cfg.prototypes {
+        let per: Vec<PrototypeSums> = articles
+            .iter()
+            .map(|a| PrototypeSums::article(&a.article.embs, &head_labels(a.article)))
+            .collect();
+        let mut total = per[0].clone();
+        for p in &per[1..] {
+            total.add(p, 1.0);
+        }
+        for (i, a) in articles.iter().enumerate() {
+            let mut own_out = total.clone();
+            own_out.add(&per[i], -1.0);
+            let p = own_out.prototypes();
+            sim_feats[i] = a
+                .article
+                .embs
+                .iter()
+                .map(|e| p.features(e).to_vec())
+                .collect();
+        }
+        prototypes = Some(total.prototypes());
+    }
+    let mut exemplars = None;
+    if cfg.exemplars {
+        let owned: Vec<LabelledEmbeddings> = articles
+            .iter()
+            .map(|a| (a.article.embs.as_slice(), head_labels(a.article)))
+            .collect();
+        let x = Exemplars::new(&owned);
+        for (i, a) in articles.iter().enumerate() {
+            let f = x.features(&a.article.embs, Some(i))?;
+            if sim_feats[i].is_empty() {
+                sim_feats[i] = vec![Vec::new(); f.len()];
+            }
+            for (row, v) in sim_feats[i].iter_mut().zip(f) {
+                row.extend(v);
+            }
+        }
+        exemplars = Some(x);
+    }
+    let n_sim = (cfg.prototypes as usize + cfg.exemplars as usize) * N_HEADS;
     let augmented: Vec<Prepared>;
-    let articles: Vec<&Prepared> = if lexicons.is_empty() && !cfg.tokens {
+    let articles: Vec<&Prepared> = if lexicons.is_empty() && !cfg.tokens && n_sim == 0 {
         articles.to_vec()
     } else {
-        let extra = lexicons.len() * N_LEXICON + if cfg.tokens { N_TOKEN_FEATURES } else { 0 };
+        let extra =
+            lexicons.len() * N_LEXICON + if cfg.tokens { N_TOKEN_FEATURES } else { 0 } + n_sim;
         augmented = articles
             .iter()
             .enumerate()
@@ -314,6 +372,9 @@ pub fn fit(
                     }
                     if let Some(tf) = token_feats.get(i) {
                         x.extend_from_slice(&tf[j]);
+                    }
+                    if let Some(sf) = sim_feats[i].get(j) {
+                        x.extend_from_slice(sf);
                     }
                 }
                 Prepared {
@@ -420,6 +481,8 @@ pub fn fit(
         lexicon,
         span_lexicon,
         token_heads,
+        prototypes,
+        exemplars,
         repetition_cosine: 0.0,
         heads,
     })
@@ -489,7 +552,15 @@ impl Fitted {
             .into_iter()
             .flatten()
             .collect();
-        let mut x = if (lexicons.is_empty() && self.token_heads.is_none()) || texts.is_empty() {
+        let similarity = self.prototypes.is_some() || self.exemplars.is_some();
+        if self.features.exemplars && self.exemplars.is_none() {
+            return Err(PropagandaError::Model(
+                "the exemplar features need the training sentences, which a saved model does not carry".into(),
+            ));
+        }
+        let mut x = if (lexicons.is_empty() && self.token_heads.is_none() && !similarity)
+            || texts.is_empty()
+        {
             x
         } else {
             if self.token_heads.is_some() && tokens.len() != texts.len() {
@@ -498,8 +569,26 @@ impl Fitted {
                 ));
             }
             let base = x.len() / texts.len();
+            // Each row starts with the sentence embedding (`article_features`).
+            let d = self
+                .prototypes
+                .as_ref()
+                .map(|p| p.dims)
+                .or(self.exemplars.as_ref().map(Exemplars::dims))
+                .unwrap_or(0)
+                .min(base);
+            let embs: Vec<Vec<f32>> = if similarity {
+                x.chunks(base.max(1)).map(|r| r[..d].to_vec()).collect()
+            } else {
+                Vec::new()
+            };
+            let near = match &self.exemplars {
+                Some(ex) => ex.features(&embs, None)?,
+                None => Vec::new(),
+            };
             let mut out = Vec::with_capacity(
-                x.len() + texts.len() * (lexicons.len() * N_LEXICON + N_TOKEN_FEATURES),
+                x.len()
+                    + texts.len() * (lexicons.len() * N_LEXICON + N_TOKEN_FEATURES + 2 * N_HEADS),
             );
             for (i, (row, t)) in x.chunks(base.max(1)).zip(texts).enumerate() {
                 out.extend_from_slice(row);
@@ -508,6 +597,12 @@ impl Fitted {
                 }
                 if let Some(th) = &self.token_heads {
                     out.extend_from_slice(&th.features(&tokens[i])?);
+                }
+                if let Some(p) = &self.prototypes {
+                    out.extend_from_slice(&p.features(&embs[i]));
+                }
+                if let Some(n) = near.get(i) {
+                    out.extend_from_slice(n);
                 }
             }
             out

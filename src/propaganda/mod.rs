@@ -24,6 +24,7 @@
 //! ```
 
 pub mod data;
+pub mod exemplars;
 pub mod features;
 pub mod fit;
 pub mod lexicon;
@@ -285,6 +286,11 @@ impl PropagandaModel {
         // against the encoder's at inference).
         let ok3 = f.lexicon.is_some() == f.features.lexicon
             && f.span_lexicon.is_some() == f.features.spans
+            && !f.features.exemplars
+            && f.prototypes
+                .as_ref()
+                .map(|p| p.centroids.len() == 2 * N_HEADS * file.dims)
+                == f.features.prototypes.then_some(true)
             && match (&f.token_heads, f.features.tokens) {
                 (None, false) => true,
                 (Some(t), true) => t.members.first().is_some_and(|m0| {
