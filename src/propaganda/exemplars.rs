@@ -27,7 +27,7 @@ fn cerr(e: candle_core::Error) -> PropagandaError {
 
 /// Sums and counts of positive and negative embeddings per head (the
 /// makings of the prototypes, so that an article's own can be left out).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PrototypeSums {
     dims: usize,
     /// Per head: sum of positive embeddings, then of negatives (2 × d each).

@@ -312,8 +312,8 @@ pub fn fit(
             .iter()
             .map(|a| PrototypeSums::article(&a.article.embs, &head_labels(a.article)))
             .collect();
-        let mut total = per[0].clone();
-        for p in &per[1..] {
+        let mut total = PrototypeSums::default();
+        for p in &per {
             total.add(p, 1.0);
         }
         for (i, a) in articles.iter().enumerate() {
