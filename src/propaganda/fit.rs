@@ -565,7 +565,7 @@ impl Fitted {
         } else {
             if self.token_heads.is_some() && tokens.len() != texts.len() {
                 return Err(PropagandaError::Model(
-                    "the model's token heads need the encoder's token states (the native engine: --backend native)".into(),
+                    "the model's token heads need the encoder's token states of every sentence (Encoder::embed_tokens)".into(),
                 ));
             }
             let base = x.len() / texts.len();
