@@ -72,6 +72,41 @@ fn demo_json_shows_several_verdicts_with_offsets() {
     assert_eq!(counts as usize, claims.len());
 }
 
+/// `[stance] method = "head"` through `analyze`, whose encoder is the
+/// leading half of the propaganda readout: the head's token alignment gets
+/// token states from it, and the head never says `disputed`.
+#[test]
+fn analyze_runs_the_learned_stance_head_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("head.toml");
+    std::fs::write(&cfg, "[stance]\nmethod = \"head\"\n").unwrap();
+    let out = veracity()
+        .arg("analyze")
+        .arg(root().join("examples/demo-article.txt"))
+        .arg("--corpus")
+        .arg(root().join("examples/demo-corpus.jsonl"))
+        .args(["--format", "json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let claims = j["articles"][0]["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 6, "the same claims as with the rules");
+    for c in claims {
+        assert_ne!(c["verdict"], "disputed", "{c:#}");
+    }
+    let airport = claims
+        .iter()
+        .find(|c| c["text"].as_str().unwrap().contains("airport"))
+        .unwrap();
+    assert_eq!(airport["verdict"], "insufficient_evidence", "{airport:#}");
+}
+
 #[test]
 fn demo_text_is_plain_when_not_a_terminal() {
     let (out, _) = demo("text");

@@ -138,6 +138,26 @@ fn leading_half_of_the_two_layer_readout_matches_sentence_transformers() {
         let c = cosine(&v, &g.embedding);
         assert!(c >= 0.9999, "cosine {c} < 0.9999 for {:?}", g.text);
     }
+    // Its token states (what the stance head's alignment reads) carry the
+    // plain embedding and, first in each row, the plain model's last layer.
+    let ts = half
+        .embed_tokens(&texts[..2])
+        .unwrap()
+        .expect("token states");
+    let plain_ts = plain.embed_tokens(&texts[..2]).unwrap().unwrap();
+    for ((t, p), g) in ts.iter().zip(&plain_ts).zip(&golden.sentences) {
+        assert_eq!(t.pooled.len(), 384);
+        assert!(cosine(&t.pooled, &g.embedding) >= 0.9999, "{:?}", g.text);
+        assert_eq!((t.width, p.width), (768, 384));
+        assert_eq!(t.chars, p.chars);
+        for i in 0..t.len() {
+            let c = cosine(
+                &t.states[i * 768..i * 768 + 384],
+                &p.states[i * 384..(i + 1) * 384],
+            );
+            assert!(c >= 0.9999, "token {i} of {:?}: cosine {c}", g.text);
+        }
+    }
 }
 
 /// Token states (what the propaganda token heads read) come with the text's

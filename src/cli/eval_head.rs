@@ -46,6 +46,8 @@ pub(crate) struct HeadOutcome {
     /// The encoder whose embeddings the head reads, and their dimensions.
     pub(crate) encoder: String,
     pub(crate) dims: usize,
+    /// Whether the head reads the token-alignment features.
+    pub(crate) alignment: bool,
 }
 
 /// A trained configuration: cross-fitted macro-F1, options, fold models,
@@ -71,6 +73,38 @@ fn embed_all(enc: &dyn Encoder, texts: Vec<&str>) -> anyhow::Result<HashMap<Stri
     }
     pb.finish_and_clear();
     Ok(out)
+}
+
+/// Embeddings and content-token matrices ([`head::TokenMatrix`]) of `texts`,
+/// by text, from one forward pass per text.
+#[allow(clippy::type_complexity)]
+fn embed_tokens_all(
+    enc: &dyn Encoder,
+    texts: Vec<&str>,
+) -> anyhow::Result<(
+    HashMap<String, Vec<f32>>,
+    HashMap<String, head::TokenMatrix>,
+)> {
+    let mut uniq: Vec<&str> = texts;
+    uniq.sort_unstable();
+    uniq.dedup();
+    let pb = super::progress::bar(uniq.len() as u64, "token states", "sentences");
+    let (mut emb, mut toks) = (HashMap::new(), HashMap::new());
+    for part in uniq.chunks(64) {
+        let states = enc.embed_tokens(part)?.with_context(|| {
+            format!(
+                "the encoder {} gives no token states; drop --head-alignment",
+                enc.name()
+            )
+        })?;
+        for (t, ts) in part.iter().zip(states) {
+            toks.insert(t.to_string(), head::TokenMatrix::new(&ts, enc.dims()));
+            emb.insert(t.to_string(), ts.pooled);
+        }
+        pb.inc(part.len() as u64);
+    }
+    pb.finish_and_clear();
+    Ok((emb, toks))
 }
 
 /// Verdict column from the head's passage probabilities: the best
@@ -226,7 +260,17 @@ pub fn run(
             texts.push(&p.2);
         }
     }
-    let emb = embed_all(enc, texts)?;
+    let alignment = a.head.head_alignment;
+    let (emb, toks) = if alignment {
+        embed_tokens_all(enc, texts)?
+    } else {
+        (embed_all(enc, texts)?, HashMap::new())
+    };
+    // The head's input row of a (claim, sentence) pair.
+    let feat = |claim: &str, text: &str, k: &Conflicts| -> Vec<f32> {
+        let t = alignment.then(|| (&toks[claim], &toks[text]));
+        head::pair_inputs(&emb[claim], &emb[text], k, t)
+    };
     // Feature rows, labels and folds of one data set's pairs of one part.
     let pair_rows = |d: &Dataset, held: bool| -> (Vec<Vec<f32>>, Vec<usize>, Vec<usize>) {
         let sel: Vec<_> = d
@@ -236,7 +280,7 @@ pub fn run(
             .collect();
         let x = sel
             .par_iter()
-            .map(|p| head::features(&emb[&p.1], &emb[&p.2], &Conflicts::find(&p.1, &p.2, tol)))
+            .map(|p| feat(&p.1, &p.2, &Conflicts::find(&p.1, &p.2, tol)))
             .collect();
         (
             x,
@@ -280,6 +324,7 @@ pub fn run(
         let opts = HeadTrainOptions {
             steps: a.head.head_steps,
             weight_decay: wd,
+            hidden: a.head.head_hidden,
             ..Default::default()
         };
         let mut fold_models: Vec<StanceHead> = Vec::new();
@@ -342,7 +387,7 @@ pub fn run(
                         .iter()
                         .zip(&c.conflicts)
                         .filter(|(p, _)| p.similarity >= min_sim)
-                        .map(|(p, k)| m.probs(&head::features(&emb[&c.claim], &emb[&p.text], k)))
+                        .map(|(p, k)| m.probs(&feat(&c.claim, &p.text, k)))
                         .collect()
                 })
                 .collect()
@@ -474,6 +519,7 @@ pub fn run(
         pairs: pair_counts,
         encoder: enc.name().to_string(),
         dims: enc.dims(),
+        alignment,
     })
 }
 
@@ -549,7 +595,13 @@ pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<E
                 "lr": o.options.lr,
                 "weight_decay": o.options.weight_decay,
                 "weight_decay_chosen_from": a.head.head_weight_decay,
-                "init": "zeros (deterministic, no seed)",
+                "hidden_units": o.options.hidden,
+                "token_alignment": o.alignment,
+                "init": if o.options.hidden > 0 {
+                    format!("hidden layer: He-normal from seed {}; output layer: zeros", o.options.seed)
+                } else {
+                    "zeros (deterministic, no seed)".to_string()
+                },
             },
             "thresholds": {
                 "chosen_on": "pooled tuning claims of both data sets, cross-fitted (5 folds by a hash of the claim id)",
@@ -564,6 +616,7 @@ pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<E
             format: head::FORMAT.into(),
             encoder: o.encoder,
             dims: o.dims,
+            alignment: o.alignment,
             provenance,
             head: o.head,
         };

@@ -97,13 +97,22 @@ pub struct HeadOptionArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "0.3,1,3,10,30,100",
+        default_value = "1,3,10,30,100",
         value_name = "W,..."
     )]
     pub head_weight_decay: Vec<f64>,
     /// AdamW steps (full batch) for the stance head.
     #[arg(long, default_value_t = 300, value_name = "N")]
     pub head_steps: usize,
+    /// Feed the head the token-alignment features of each pair (how well the
+    /// claim's tokens are matched by the sentence's; needs the encoder's
+    /// token states); `false` to measure the head without them.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub head_alignment: bool,
+    /// ReLU units of a hidden layer in the stance head (0: softmax
+    /// regression on the features, the shipped form).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub head_hidden: usize,
 }
 
 /// How evidence is retrieved in the evaluation.

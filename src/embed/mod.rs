@@ -175,21 +175,38 @@ impl<'a> LeadingHalf<'a> {
     }
 }
 
+impl LeadingHalf<'_> {
+    /// The plain embedding inside one of the inner encoder's vectors.
+    fn leading(&self, mut v: Vec<f32>) -> Vec<f32> {
+        v.truncate(self.dims());
+        if self.normalize {
+            scale_to_length(&mut v, 1.0);
+        }
+        v
+    }
+}
+
 impl Encoder for LeadingHalf<'_> {
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let d = self.dims();
         Ok(self
             .inner
             .embed(texts)?
             .into_iter()
-            .map(|mut v| {
-                v.truncate(d);
-                if self.normalize {
-                    scale_to_length(&mut v, 1.0);
-                }
-                v
-            })
+            .map(|v| self.leading(v))
             .collect())
+    }
+
+    /// The inner encoder's token states (each token's last-layer state comes
+    /// first, as in the plain model's), with the plain embedding as `pooled`.
+    fn embed_tokens(&self, texts: &[&str]) -> Result<Option<Vec<TokenStates>>> {
+        Ok(self.inner.embed_tokens(texts)?.map(|all| {
+            all.into_iter()
+                .map(|mut t| {
+                    t.pooled = self.leading(std::mem::take(&mut t.pooled));
+                    t
+                })
+                .collect()
+        }))
     }
 
     fn dims(&self) -> usize {

@@ -8,7 +8,7 @@ use crate::corpus::{Hit, Retriever};
 use crate::embed::{dot, Encoder};
 use crate::text::split_sentences;
 
-use super::head::{self, StanceHead, StanceHeadFile};
+use super::head::{self, StanceHead, StanceHeadFile, TokenMatrix};
 use super::{assess_with, Conflicts, Passage, StanceMethod, Verdict, VerdictConfig, VerdictError};
 
 /// Checks claims against one or more retrievers.
@@ -17,12 +17,16 @@ pub struct Checker<'a> {
     cfg: VerdictConfig,
     /// The compiled-in stance head, with `[stance] method = "head"`.
     head: Option<StanceHead>,
+    /// Whether the head reads token-alignment features (then the claim and
+    /// every sentence are embedded with their token states).
+    alignment: bool,
 }
 
 impl<'a> Checker<'a> {
     /// A checker; with `[stance] method = "head"` it loads the compiled-in
     /// stance head, which must match the encoder's dimensions.
     pub fn new(enc: &'a dyn Encoder, cfg: VerdictConfig) -> Result<Self, VerdictError> {
+        let mut alignment = false;
         let head = match cfg.stance.method {
             StanceMethod::Rules => None,
             StanceMethod::Head => {
@@ -37,10 +41,16 @@ impl<'a> Checker<'a> {
                         enc.dims()
                     )));
                 }
+                alignment = f.alignment;
                 Some(f.head)
             }
         };
-        Ok(Checker { enc, cfg, head })
+        Ok(Checker {
+            enc,
+            cfg,
+            head,
+            alignment,
+        })
     }
 
     pub fn config(&self) -> &VerdictConfig {
@@ -62,7 +72,7 @@ impl<'a> Checker<'a> {
                 .map_err(|e| VerdictError::Search(e.to_string()))?;
             hits.extend(found.into_iter().filter(|h| !skip(h)));
         }
-        let (passages, q, vecs) = self.sentences_with_vectors(claim, &hits)?;
+        let (passages, q, vecs, toks) = self.sentences_with_vectors(claim, &hits)?;
         let conflicts: Vec<Conflicts> = passages
             .iter()
             .map(|p| Conflicts::find(claim, &p.text, self.cfg.stance.number_tolerance))
@@ -70,7 +80,11 @@ impl<'a> Checker<'a> {
         let probs: Option<Vec<[f32; 3]>> = self.head.as_ref().map(|h| {
             vecs.iter()
                 .zip(&conflicts)
-                .map(|(v, c)| h.probs(&head::features(&q, v, c)))
+                .enumerate()
+                .map(|(i, (v, c))| {
+                    let t = (!toks.is_empty()).then(|| (&toks[0], &toks[i + 1]));
+                    h.probs(&head::pair_inputs(&q, v, c, t))
+                })
                 .collect()
         });
         Ok(assess_with(
@@ -88,13 +102,15 @@ impl<'a> Checker<'a> {
         Ok(self.sentences_with_vectors(claim, hits)?.0)
     }
 
-    /// [`Checker::sentences`] with the claim's embedding and each passage's.
+    /// [`Checker::sentences`] with the claim's embedding and each passage's,
+    /// and, when the stance head reads them, the content tokens of the claim
+    /// and of each passage (in that order; empty otherwise).
     #[allow(clippy::type_complexity)]
     fn sentences_with_vectors(
         &self,
         claim: &str,
         hits: &[Hit],
-    ) -> Result<(Vec<Passage>, Vec<f32>, Vec<Vec<f32>>), VerdictError> {
+    ) -> Result<(Vec<Passage>, Vec<f32>, Vec<Vec<f32>>, Vec<TokenMatrix>), VerdictError> {
         let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // hit, start, end (in hit.text)
         for (i, h) in hits.iter().enumerate() {
             let sents = split_sentences(&h.text);
@@ -105,7 +121,22 @@ impl<'a> Checker<'a> {
         }
         let mut texts: Vec<&str> = vec![claim];
         texts.extend(cands.iter().map(|&(i, s, e)| &hits[i].text[s..e]));
-        let mut vecs = self.enc.embed(&texts)?;
+        let (mut vecs, toks) = if self.alignment && self.head.is_some() {
+            let states = self.enc.embed_tokens(&texts)?.ok_or_else(|| {
+                VerdictError::Head(format!(
+                    "the stance head reads token states, which the encoder {} does not give; \
+                     use `[stance] method = \"rules\"`",
+                    self.enc.name()
+                ))
+            })?;
+            let toks = states
+                .iter()
+                .map(|t| TokenMatrix::new(t, self.enc.dims()))
+                .collect();
+            (states.into_iter().map(|t| t.pooled).collect(), toks)
+        } else {
+            (self.enc.embed(&texts)?, Vec::new())
+        };
         let q = vecs.remove(0);
         let passages = cands
             .iter()
@@ -126,6 +157,6 @@ impl<'a> Checker<'a> {
                 }
             })
             .collect();
-        Ok((passages, q, vecs))
+        Ok((passages, q, vecs, toks))
     }
 }

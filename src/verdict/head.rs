@@ -17,6 +17,8 @@ use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use serde::{Deserialize, Serialize};
 
+use crate::embed::{dot, scale_to_length, TokenStates};
+
 use super::config::StanceConfig;
 use super::stance::{Conflict, Conflicts, Stance, StanceResult};
 use super::VerdictError;
@@ -25,7 +27,7 @@ use super::VerdictError;
 pub const DEFAULT_HEAD: &str = include_str!("../../models/heads/stance.json");
 
 /// Format tag of a stance head file.
-pub const FORMAT: &str = "veracity.stance-head/1";
+pub const FORMAT: &str = "veracity.stance-head/2";
 
 /// Class index of each stance in the head's output.
 pub const SUPPORTS: usize = 0;
@@ -35,11 +37,13 @@ pub const NEUTRAL: usize = 2;
 /// Number of conflict flags appended to the features.
 pub const N_FLAGS: usize = 5;
 
-/// Feature vector of one pair (`u`, `v`: L2-normalised embeddings).
+/// Relation features of one pair (`u`, `v`: L2-normalised embeddings):
+/// `|u − v|`, `u ⊙ v`, the cosine and the conflict flags. The embeddings
+/// themselves are left out, so that the head judges how the sentence
+/// relates to the claim, not which claims tend to be false (the raw `u`
+/// and `v` were inputs up to format 1; docs/verdicts.md has both figures).
 pub fn features(u: &[f32], v: &[f32], c: &Conflicts) -> Vec<f32> {
-    let mut x = Vec::with_capacity(4 * u.len() + 1 + N_FLAGS);
-    x.extend_from_slice(u);
-    x.extend_from_slice(v);
+    let mut x = Vec::with_capacity(2 * u.len() + 1 + N_FLAGS);
     x.extend(u.iter().zip(v).map(|(a, b)| (a - b).abs()));
     x.extend(u.iter().zip(v).map(|(a, b)| a * b));
     x.push(u.iter().zip(v).map(|(a, b)| a * b).sum());
@@ -55,22 +59,193 @@ pub fn features(u: &[f32], v: &[f32], c: &Conflicts) -> Vec<f32> {
     x
 }
 
+/// The head's input row of a pair: [`features`], followed by the
+/// [`alignment`] features of the claim's and the sentence's tokens when
+/// given (a head with `alignment` needs them).
+pub fn pair_inputs(
+    u: &[f32],
+    v: &[f32],
+    c: &Conflicts,
+    tokens: Option<(&TokenMatrix, &TokenMatrix)>,
+) -> Vec<f32> {
+    let mut x = features(u, v, c);
+    if let Some((claim, ev)) = tokens {
+        x.extend(alignment(claim, ev));
+    }
+    x
+}
+
+/// Number of scalar token-alignment features (see [`alignment`]).
+pub const N_ALIGN_SCALARS: usize = 7;
+
+/// Temperature of the soft alignment of a claim token to the evidence
+/// tokens, and of the weighting towards the least covered claim tokens.
+const ALIGN_TEMPERATURE: f32 = 0.05;
+
+/// Inputs of a head over `dims`-dimensional embeddings, with or without the
+/// token-alignment features.
+pub fn inputs(dims: usize, alignment: bool) -> usize {
+    2 * dims
+        + 1
+        + N_FLAGS
+        + if alignment {
+            N_ALIGN_SCALARS + 3 * dims
+        } else {
+            0
+        }
+}
+
+/// The content tokens of a text (special tokens dropped), each the first
+/// `dims` values of its hidden state (the last layer's) at unit length.
+#[derive(Debug, Clone)]
+pub struct TokenMatrix {
+    dims: usize,
+    rows: Vec<f32>,
+}
+
+impl TokenMatrix {
+    pub fn new(ts: &TokenStates, dims: usize) -> Self {
+        let dims = dims.min(ts.width);
+        let mut rows = Vec::with_capacity(ts.len() * dims);
+        for (t, &(s, e)) in ts.chars.iter().enumerate() {
+            if s < e {
+                let start = rows.len();
+                rows.extend_from_slice(&ts.states[t * ts.width..t * ts.width + dims]);
+                scale_to_length(&mut rows[start..], 1.0);
+            }
+        }
+        TokenMatrix { dims, rows }
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len() / self.dims.max(1)
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        &self.rows[i * self.dims..(i + 1) * self.dims]
+    }
+}
+
+/// Softmax of `z / t` in place.
+fn softmax(z: &mut [f32], t: f32) {
+    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    z.iter_mut().for_each(|v| *v = ((*v - m) / t).exp());
+    let s: f32 = z.iter().sum();
+    z.iter_mut().for_each(|v| *v /= s);
+}
+
+/// Token-alignment features of a (claim, evidence sentence) pair, from the
+/// cosine of every claim token to every evidence token (BERTScore-style):
+/// with `r_i` the best match of claim token `i` and `p_j` of evidence token
+/// `j`: mean `r` (how much of the claim the sentence covers), mean `p`, their
+/// harmonic mean, min `r`, the mean of the three lowest `r`, the share of
+/// claim tokens with `r` < 0.5 and < 0.7; then three vectors: the claim's
+/// least covered content (claim tokens weighted by softmax(−r / 0.05)), the
+/// evidence content softly aligned to it (each claim token's softmax(cos /
+/// 0.05)-weighted evidence tokens, same weights), and their product.
+/// `N_ALIGN_SCALARS + 3 · dims` values; zeros when a side has no tokens.
+pub fn alignment(claim: &TokenMatrix, ev: &TokenMatrix) -> Vec<f32> {
+    let d = claim.dims;
+    let (m, n) = (claim.len(), ev.len());
+    let mut x = vec![0f32; N_ALIGN_SCALARS + 3 * d];
+    if m == 0 || n == 0 || ev.dims != d {
+        return x;
+    }
+    let mut sim = vec![0f32; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            sim[i * n + j] = dot(claim.row(i), ev.row(j));
+        }
+    }
+    let r: Vec<f32> = (0..m)
+        .map(|i| sim[i * n..(i + 1) * n].iter().copied().fold(-1.0, f32::max))
+        .collect();
+    let p: Vec<f32> = (0..n)
+        .map(|j| (0..m).map(|i| sim[i * n + j]).fold(-1.0, f32::max))
+        .collect();
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (rm, pm) = (mean(&r), mean(&p));
+    let mut sorted = r.clone();
+    sorted.sort_by(f32::total_cmp);
+    let share = |t: f32| r.iter().filter(|&&v| v < t).count() as f32 / m as f32;
+    x[..N_ALIGN_SCALARS].copy_from_slice(&[
+        rm,
+        pm,
+        2.0 * rm * pm / (rm + pm).max(1e-6),
+        sorted[0],
+        mean(&sorted[..3.min(m)]),
+        share(0.5),
+        share(0.7),
+    ]);
+    let mut w: Vec<f32> = r.iter().map(|v| -v).collect();
+    softmax(&mut w, ALIGN_TEMPERATURE);
+    let (gap, rest) = x[N_ALIGN_SCALARS..].split_at_mut(d);
+    let (aligned, prod) = rest.split_at_mut(d);
+    let mut a = vec![0f32; n];
+    for i in 0..m {
+        a.copy_from_slice(&sim[i * n..(i + 1) * n]);
+        softmax(&mut a, ALIGN_TEMPERATURE);
+        for (k, g) in gap.iter_mut().enumerate() {
+            *g += w[i] * claim.row(i)[k];
+        }
+        for (j, &aj) in a.iter().enumerate() {
+            let s = w[i] * aj;
+            for (k, al) in aligned.iter_mut().enumerate() {
+                *al += s * ev.row(j)[k];
+            }
+        }
+    }
+    for k in 0..d {
+        prod[k] = gap[k] * aligned[k];
+    }
+    x
+}
+
+/// A hidden layer (ReLU): `units` rows of the head's `inputs` values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HiddenLayer {
+    pub units: usize,
+    pub weights: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
 /// The trained head: `weights` is 3 rows (supports, refutes, neutral) of
-/// `inputs` values, row-major.
+/// `inputs` values (of the hidden layer's `units` when there is one),
+/// row-major.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StanceHead {
     pub inputs: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<HiddenLayer>,
     pub weights: Vec<f32>,
     pub bias: [f32; 3],
 }
 
 impl StanceHead {
+    /// Values the output layer reads: the inputs, or the hidden layer's.
+    fn width(&self) -> usize {
+        self.hidden.as_ref().map_or(self.inputs, |h| h.units)
+    }
+
     /// Class probabilities (supports, refutes, neutral) of one feature vector.
     pub fn probs(&self, x: &[f32]) -> [f32; 3] {
+        let h: Vec<f32>;
+        let x = match &self.hidden {
+            None => x,
+            Some(l) => {
+                h = (0..l.units)
+                    .map(|u| {
+                        let row = &l.weights[u * self.inputs..(u + 1) * self.inputs];
+                        (l.bias[u] + dot(row, x)).max(0.0)
+                    })
+                    .collect();
+                &h
+            }
+        };
+        let w = self.width();
         let mut z = [0f32; 3];
         for (k, zk) in z.iter_mut().enumerate() {
-            let row = &self.weights[k * self.inputs..(k + 1) * self.inputs];
-            *zk = self.bias[k] + row.iter().zip(x).map(|(w, a)| w * a).sum::<f32>();
+            *zk = self.bias[k] + dot(&self.weights[k * w..(k + 1) * w], x);
         }
         let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let e = z.map(|v| (v - m).exp());
@@ -86,6 +261,10 @@ pub struct StanceHeadFile {
     pub format: String,
     pub encoder: String,
     pub dims: usize,
+    /// Whether the head also reads the token-alignment features
+    /// ([`alignment`]; needs the encoder's token states).
+    #[serde(default)]
+    pub alignment: bool,
     pub provenance: serde_json::Value,
     #[serde(flatten)]
     pub head: StanceHead,
@@ -102,15 +281,27 @@ impl StanceHeadFile {
                 f.format
             )));
         }
-        let want = 4 * f.dims + 1 + N_FLAGS;
-        if f.head.inputs != want || f.head.weights.len() != 3 * want {
+        let want = inputs(f.dims, f.alignment);
+        if f.head.inputs != want || f.head.weights.len() != 3 * f.head.width() {
             return Err(VerdictError::Head(format!(
-                "{name}: {} inputs and {} weights for {}-dimensional embeddings (expected {want} and {})",
+                "{name}: {} inputs and {} output weights for {}-dimensional embeddings (expected {want} and {})",
                 f.head.inputs,
                 f.head.weights.len(),
                 f.dims,
-                3 * want
+                3 * f.head.width()
             )));
+        }
+        if let Some(l) = &f.head.hidden {
+            if l.weights.len() != l.units * want || l.bias.len() != l.units {
+                return Err(VerdictError::Head(format!(
+                    "{name}: a hidden layer of {} units needs {} weights and {} biases, not {} and {}",
+                    l.units,
+                    l.units * want,
+                    l.units,
+                    l.weights.len(),
+                    l.bias.len()
+                )));
+            }
         }
         Ok(f)
     }
@@ -180,6 +371,10 @@ pub struct HeadTrainOptions {
     pub steps: usize,
     pub lr: f64,
     pub weight_decay: f64,
+    /// ReLU units of a hidden layer; 0: softmax regression on the inputs.
+    pub hidden: usize,
+    /// Seed of the hidden layer's initial weights.
+    pub seed: u64,
 }
 
 impl Default for HeadTrainOptions {
@@ -188,6 +383,8 @@ impl Default for HeadTrainOptions {
             steps: 300,
             lr: 0.01,
             weight_decay: 0.01,
+            hidden: 0,
+            seed: 42,
         }
     }
 }
@@ -229,10 +426,30 @@ pub fn train(
     let flat: Vec<f32> = x.iter().flatten().copied().collect();
     let xt = Tensor::from_vec(flat, (n, d), &dev).map_err(ce)?;
     let yt = Tensor::from_vec(target, (n, 3), &dev).map_err(ce)?;
-    let w = Var::zeros((d, 3), DType::F32, &dev).map_err(ce)?;
+    // Softmax regression starts from zero weights (deterministic); a hidden
+    // layer from seeded He-initialised weights and a zero output layer.
+    let hidden = if o.hidden > 0 {
+        let mut rng = crate::rng::SplitMix64::new(o.seed);
+        let scale = (2.0 / d as f64).sqrt();
+        let init: Vec<f32> = (0..d * o.hidden)
+            .map(|_| (rng.normal() * scale) as f32)
+            .collect();
+        let w1 = Var::from_tensor(&Tensor::from_vec(init, (d, o.hidden), &dev).map_err(ce)?)
+            .map_err(ce)?;
+        let b1 = Var::zeros(o.hidden, DType::F32, &dev).map_err(ce)?;
+        Some((w1, b1))
+    } else {
+        None
+    };
+    let width = if o.hidden > 0 { o.hidden } else { d };
+    let w = Var::zeros((width, 3), DType::F32, &dev).map_err(ce)?;
     let b = Var::zeros(3, DType::F32, &dev).map_err(ce)?;
+    let mut vars = vec![w.clone(), b.clone()];
+    if let Some((w1, b1)) = &hidden {
+        vars.extend([w1.clone(), b1.clone()]);
+    }
     let mut opt = AdamW::new(
-        vec![w.clone(), b.clone()],
+        vars,
         ParamsAdamW {
             lr: o.lr,
             weight_decay: o.weight_decay,
@@ -241,7 +458,15 @@ pub fn train(
     )
     .map_err(ce)?;
     for _ in 0..o.steps {
-        let logits = xt
+        let h = match &hidden {
+            None => xt.clone(),
+            Some((w1, b1)) => xt
+                .matmul(w1.as_tensor())
+                .and_then(|z| z.broadcast_add(b1.as_tensor()))
+                .and_then(|z| z.relu())
+                .map_err(ce)?,
+        };
+        let logits = h
             .matmul(w.as_tensor())
             .and_then(|z| z.broadcast_add(b.as_tensor()))
             .map_err(ce)?;
@@ -252,11 +477,23 @@ pub fn train(
             .map_err(ce)?;
         opt.backward_step(&loss).map_err(ce)?;
     }
-    let wt: Vec<Vec<f32>> = w.as_tensor().t().and_then(|t| t.to_vec2()).map_err(ce)?;
+    let rows = |v: &Var| -> Result<Vec<f32>, VerdictError> {
+        let t: Vec<Vec<f32>> = v.as_tensor().t().and_then(|t| t.to_vec2()).map_err(ce)?;
+        Ok(t.into_iter().flatten().collect())
+    };
     let bias: Vec<f32> = b.as_tensor().to_vec1().map_err(ce)?;
+    let hidden = match &hidden {
+        None => None,
+        Some((w1, b1)) => Some(HiddenLayer {
+            units: o.hidden,
+            weights: rows(w1)?,
+            bias: b1.as_tensor().to_vec1().map_err(ce)?,
+        }),
+    };
     Ok(StanceHead {
         inputs: d,
-        weights: wt.into_iter().flatten().collect(),
+        hidden,
+        weights: rows(&w)?,
         bias: [bias[0], bias[1], bias[2]],
     })
 }
@@ -281,6 +518,7 @@ mod tests {
             steps: 200,
             lr: 0.05,
             weight_decay: 0.0,
+            ..Default::default()
         };
         let h = train(&x, &y, &o).unwrap();
         assert_eq!(h, train(&x, &y, &o).unwrap());
@@ -314,6 +552,7 @@ mod tests {
         let y: Vec<usize> = (0..9).map(|i| i / 3).collect();
         let zero = StanceHead {
             inputs: 3,
+            hidden: None,
             weights: vec![0.0; 9],
             bias: [0.0; 3],
         };
@@ -321,6 +560,7 @@ mod tests {
             steps: 100,
             lr: 0.05,
             weight_decay: 0.01,
+            ..Default::default()
         };
         let few = train(
             &x,
@@ -345,7 +585,12 @@ mod tests {
     fn builtin_head_loads_and_matches_minilm() {
         let f = StanceHeadFile::builtin().unwrap();
         assert_eq!(f.dims, 384);
-        assert_eq!(f.head.inputs, 4 * 384 + 1 + N_FLAGS);
+        assert!(f.alignment, "the shipped head reads token alignment");
+        assert_eq!(f.head.inputs, inputs(384, true));
+        assert_eq!(
+            f.head.inputs,
+            2 * 384 + 1 + N_FLAGS + N_ALIGN_SCALARS + 3 * 384
+        );
         assert!(f.provenance["command"]
             .as_str()
             .unwrap()
@@ -399,9 +644,101 @@ mod tests {
             ..Default::default()
         };
         let f = features(&[1.0, 0.0], &[0.6, 0.8], &c);
-        assert_eq!(f.len(), 4 * 2 + 1 + N_FLAGS);
-        assert!((f[8] - 0.6).abs() < 1e-6);
-        assert_eq!(&f[9..], &[0.0, 0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(f.len(), 2 * 2 + 1 + N_FLAGS);
+        assert!(
+            (f[0] - 0.4).abs() < 1e-6 && (f[2] - 0.6).abs() < 1e-6,
+            "{f:?}"
+        );
+        assert!((f[4] - 0.6).abs() < 1e-6);
+        assert_eq!(&f[5..], &[0.0, 0.0, 0.0, 0.0, 1.0]);
+    }
+
+    /// Token states of a text whose tokens have the given vectors, between
+    /// a [CLS] and a [SEP] (special tokens: empty character ranges).
+    fn states(vecs: &[[f32; 3]]) -> TokenStates {
+        let mut states = vec![9.0, 9.0, 9.0];
+        let mut chars = vec![(0, 0)];
+        for (i, v) in vecs.iter().enumerate() {
+            states.extend_from_slice(v);
+            chars.push((i, i + 1));
+        }
+        states.extend_from_slice(&[9.0, 9.0, 9.0]);
+        chars.push((0, 0));
+        TokenStates {
+            width: 3,
+            states,
+            chars,
+            pooled: vec![0.0; 3],
+        }
+    }
+
+    #[test]
+    fn alignment_measures_how_much_of_the_claim_the_sentence_covers() {
+        let claim = TokenMatrix::new(&states(&[[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]), 3);
+        assert_eq!(claim.len(), 2, "special tokens dropped");
+        // The same tokens: everything covered.
+        let same = alignment(&claim, &claim);
+        assert_eq!(same.len(), N_ALIGN_SCALARS + 3 * 3);
+        for (got, want) in same[..N_ALIGN_SCALARS]
+            .iter()
+            .zip([1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
+        {
+            assert!((got - want).abs() < 1e-5, "{same:?}");
+        }
+        // The sentence has the first token and an unrelated one: the second
+        // claim token is uncovered, and the "least covered" vector is it.
+        let ev = TokenMatrix::new(&states(&[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]), 3);
+        let x = alignment(&claim, &ev);
+        let (recall, low) = (x[0], x[3]);
+        assert!((recall - 0.5).abs() < 1e-5 && low.abs() < 1e-5, "{x:?}");
+        assert!((x[5] - 0.5).abs() < 1e-5, "half the claim below 0.5: {x:?}");
+        let gap = &x[N_ALIGN_SCALARS..N_ALIGN_SCALARS + 3];
+        assert!(gap[1] > 0.99 && gap[0] < 0.01, "{gap:?}");
+        // A side without content tokens gives zeros.
+        let empty = TokenMatrix::new(&states(&[]), 3);
+        assert!(alignment(&claim, &empty).iter().all(|&v| v == 0.0));
+        assert!(alignment(&empty, &claim).iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn a_hidden_layer_learns_what_softmax_regression_cannot() {
+        // XOR of two inputs: class 0 when they agree, class 1 when not.
+        let x: Vec<Vec<f32>> = (0..40)
+            .map(|i| vec![(i % 2) as f32, ((i / 2) % 2) as f32])
+            .collect();
+        let y: Vec<usize> = x.iter().map(|r| (r[0] != r[1]) as usize).collect();
+        let o = HeadTrainOptions {
+            steps: 400,
+            lr: 0.05,
+            weight_decay: 0.0,
+            hidden: 8,
+            seed: 1,
+        };
+        let h = train(&x, &y, &o).unwrap();
+        assert_eq!(h, train(&x, &y, &o).unwrap(), "same seed, same head");
+        for (r, &c) in x.iter().zip(&y) {
+            assert!(h.probs(r)[c] > 0.5, "{r:?}: {:?}", h.probs(r));
+        }
+        let linear = train(&x, &y, &HeadTrainOptions { hidden: 0, ..o }).unwrap();
+        let right = x
+            .iter()
+            .zip(&y)
+            .filter(|(r, &c)| linear.probs(r)[c] > 0.5)
+            .count();
+        assert!(right < x.len(), "XOR is not linearly separable");
+        // A file whose hidden layer has the wrong size is refused.
+        let mut f = StanceHeadFile::builtin().unwrap();
+        f.head.hidden = Some(HiddenLayer {
+            units: 2,
+            weights: vec![0.0; 3],
+            bias: vec![0.0; 2],
+        });
+        f.head.weights = vec![0.0; 6];
+        let text = serde_json::to_string(&f).unwrap();
+        let err = StanceHeadFile::from_json(&text, "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("hidden layer of 2 units"), "{err}");
     }
 
     #[test]
