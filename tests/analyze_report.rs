@@ -17,12 +17,18 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn demo(format: &str) -> (String, String) {
+    demo_with(format, &[])
+}
+
+/// `analyze` on the demo with more arguments; its stdout and stderr.
+fn demo_with(format: &str, extra: &[&std::ffi::OsStr]) -> (String, String) {
     let out = veracity()
         .arg("analyze")
         .arg(root().join("examples/demo-article.txt"))
         .arg("--corpus")
         .arg(root().join("examples/demo-corpus.jsonl"))
         .args(["--format", format])
+        .args(extra)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -80,21 +86,8 @@ fn analyze_runs_the_learned_stance_head_when_configured() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("head.toml");
     std::fs::write(&cfg, "[stance]\nmethod = \"head\"\n").unwrap();
-    let out = veracity()
-        .arg("analyze")
-        .arg(root().join("examples/demo-article.txt"))
-        .arg("--corpus")
-        .arg(root().join("examples/demo-corpus.jsonl"))
-        .args(["--format", "json", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (out, _) = demo_with("json", &["--config".as_ref(), cfg.as_os_str()]);
+    let j: Value = serde_json::from_str(&out).unwrap();
     let claims = j["articles"][0]["claims"].as_array().unwrap();
     assert_eq!(claims.len(), 6, "the same claims as with the rules");
     for c in claims {
