@@ -235,3 +235,38 @@ fn head_method_is_selected_by_the_config_switch() {
     );
     assert_eq!(kept[0]["verdict"], "contradicted", "{:#}", kept[0]);
 }
+
+/// `eval verdicts` on a small Climate-FEVER-format file written for the
+/// project: malformed records are reported (file, line, reason) and counted,
+/// the year and number conflicts are found, and every table has its
+/// bootstrap interval.
+#[test]
+fn eval_verdicts_on_a_small_climate_fever_file() {
+    let out = veracity()
+        .args(["eval", "verdicts", "--climate-fever"])
+        .arg(fixture("climate-fever-mini.jsonl"))
+        .args(["--heldout", "0.5"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("8 claims (1 DISPUTED gold, reported apart), 9 corpus passages, 2 malformed records skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("climate-fever-mini.jsonl:5: skipped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown claim_label \"MAYBE\""), "{stderr}");
+    assert!(
+        stdout.contains("macro-F1 95% bootstrap interval"),
+        "{stdout}"
+    );
+    // The founding year (1950 vs 1921) and the ferry's passengers (900 vs
+    // about 300) are both contradicted by the rules.
+    assert!(stdout.contains("contradicted 2"), "{stdout}");
+}

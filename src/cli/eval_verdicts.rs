@@ -679,7 +679,46 @@ impl Scores {
             .sum::<f64>()
             / 3.0
     }
+
+    /// 95% percentile bootstrap interval of [`Scores::macro_f1`]: the
+    /// scored claims (gold SUPPORTS / REFUTES / NOT_ENOUGH_INFO) resampled
+    /// with replacement `resamples` times (seeded, so reports repeat).
+    pub(crate) fn macro_f1_interval(&self, resamples: usize, seed: u64) -> (f64, f64) {
+        let cells: Vec<(usize, usize, usize)> = (0..3)
+            .flat_map(|r| (0..4).map(move |c| (r, c)))
+            .map(|(r, c)| (r, c, self.m[r][c]))
+            .filter(|&(_, _, k)| k > 0)
+            .collect();
+        let n = self.n();
+        if n == 0 || resamples == 0 {
+            return (0.0, 0.0);
+        }
+        let mut rng = veracity::rng::SplitMix64::new(seed);
+        let mut f1s: Vec<f64> = (0..resamples)
+            .map(|_| {
+                let mut b = Scores::default();
+                for _ in 0..n {
+                    // The claim at a uniform index, found by walking the cells.
+                    let mut i = (rng.uniform() * n as f64) as usize;
+                    for &(r, c, k) in &cells {
+                        if i < k {
+                            b.m[r][c] += 1;
+                            break;
+                        }
+                        i -= k;
+                    }
+                }
+                b.macro_f1()
+            })
+            .collect();
+        f1s.sort_by(f64::total_cmp);
+        let at = |q: f64| f1s[((q * resamples as f64) as usize).min(resamples - 1)];
+        (at(0.025), at(0.975))
+    }
 }
+
+/// Bootstrap resamples behind the macro-F1 intervals of every table.
+const BOOTSTRAP: usize = 1000;
 
 pub(crate) fn gold_row(g: Gold) -> usize {
     match g {
@@ -875,12 +914,13 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
 
 pub(crate) fn print_metrics(t: &Scores, h: &Scores) {
     println!(
-        "  {:<10} {:>7} {:>9} {:>9}",
+        "  {:<10} {:>7} {:>9} {:>9}  macro-F1 95% bootstrap interval",
         "part", "claims", "accuracy", "macro-F1"
     );
     for (name, s) in [("tuning", t), ("held-out", h)] {
+        let (lo, hi) = s.macro_f1_interval(BOOTSTRAP, 42);
         println!(
-            "  {:<10} {:>7} {:>9.3} {:>9.3}",
+            "  {:<10} {:>7} {:>9.3} {:>9.3}  {lo:.3}–{hi:.3}",
             name,
             s.n(),
             s.accuracy(),
@@ -905,5 +945,46 @@ pub(crate) fn print_confusion(s: &Scores) {
             "  {:<18} {:>9} {:>9} {:>16} {:>9}",
             name, r[0], r[1], r[2], r[3]
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(m: [[usize; 4]; 4]) -> Scores {
+        Scores {
+            m,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn macro_f1_counts_disputed_against_recall_and_leaves_gold_disputed_out() {
+        let perfect = scores([[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 0], [9, 9, 9, 9]]);
+        assert_eq!(perfect.n(), 15);
+        assert!((perfect.macro_f1() - 1.0).abs() < 1e-12);
+        // One SUPPORTS claim called disputed: SUPPORTS recall 4/5, precision 1.
+        let one = scores([[4, 0, 0, 1], [0, 5, 0, 0], [0, 0, 5, 0], [0; 4]]);
+        let f_s = 2.0 * 0.8 / 1.8;
+        assert!((one.macro_f1() - (f_s + 2.0) / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bootstrap_interval_brackets_the_figure_and_narrows_with_more_claims() {
+        let small = scores([[6, 2, 2, 0], [2, 4, 2, 0], [2, 2, 6, 0], [0; 4]]);
+        let large = scores([[60, 20, 20, 0], [20, 40, 20, 0], [20, 20, 60, 0], [0; 4]]);
+        let f = small.macro_f1();
+        assert!((f - large.macro_f1()).abs() < 1e-12, "same proportions");
+        let (lo, hi) = small.macro_f1_interval(1000, 42);
+        let (llo, lhi) = large.macro_f1_interval(1000, 42);
+        assert!(lo < f && f < hi, "{lo} {f} {hi}");
+        assert!(llo < f && f < lhi, "{llo} {f} {lhi}");
+        assert!(lhi - llo < (hi - lo) * 0.6, "{llo}–{lhi} vs {lo}–{hi}");
+        assert_eq!((lo, hi), small.macro_f1_interval(1000, 42), "seeded");
+        // Every claim right: no spread at all.
+        let perfect = scores([[10, 0, 0, 0], [0, 10, 0, 0], [0, 0, 10, 0], [0; 4]]);
+        let (plo, phi) = perfect.macro_f1_interval(200, 1);
+        assert!(plo > 0.999 && phi > 0.999, "{plo} {phi}");
     }
 }
