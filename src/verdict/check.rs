@@ -72,7 +72,8 @@ impl<'a> Checker<'a> {
                 .map_err(|e| VerdictError::Search(e.to_string()))?;
             hits.extend(found.into_iter().filter(|h| !skip(h)));
         }
-        let (passages, q, vecs, toks) = self.sentences_with_vectors(claim, &hits)?;
+        let tokens = self.alignment && self.head.is_some();
+        let (passages, q, vecs, toks) = self.sentences_with_vectors(claim, &hits, tokens)?;
         let conflicts: Vec<Conflicts> = passages
             .iter()
             .map(|p| Conflicts::find(claim, &p.text, self.cfg.stance.number_tolerance))
@@ -99,17 +100,18 @@ impl<'a> Checker<'a> {
     /// Each sentence of each hit as a candidate passage, with its cosine
     /// similarity to the claim and its offsets in the document.
     pub fn sentences(&self, claim: &str, hits: &[Hit]) -> Result<Vec<Passage>, VerdictError> {
-        Ok(self.sentences_with_vectors(claim, hits)?.0)
+        Ok(self.sentences_with_vectors(claim, hits, false)?.0)
     }
 
     /// [`Checker::sentences`] with the claim's embedding and each passage's,
-    /// and, when the stance head reads them, the content tokens of the claim
-    /// and of each passage (in that order; empty otherwise).
+    /// and, with `tokens` (the stance head reads them), the content tokens of
+    /// the claim and of each passage (in that order; empty otherwise).
     #[allow(clippy::type_complexity)]
     fn sentences_with_vectors(
         &self,
         claim: &str,
         hits: &[Hit],
+        tokens: bool,
     ) -> Result<(Vec<Passage>, Vec<f32>, Vec<Vec<f32>>, Vec<TokenMatrix>), VerdictError> {
         let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // hit, start, end (in hit.text)
         for (i, h) in hits.iter().enumerate() {
@@ -121,7 +123,7 @@ impl<'a> Checker<'a> {
         }
         let mut texts: Vec<&str> = vec![claim];
         texts.extend(cands.iter().map(|&(i, s, e)| &hits[i].text[s..e]));
-        let (mut vecs, toks) = if self.alignment && self.head.is_some() {
+        let (mut vecs, toks) = if tokens {
             let states = self.enc.embed_tokens(&texts)?.ok_or_else(|| {
                 VerdictError::Head(format!(
                     "the stance head reads token states, which the encoder {} does not give; \
