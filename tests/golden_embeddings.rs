@@ -1,6 +1,7 @@
 //! The candle encoder must reproduce Python sentence-transformers.
-//! Reference vectors: tests/golden/all-MiniLM-L6-v2.json, written by
-//! tests/golden/generate.py (see its docstring for how to re-run it).
+//! Reference vectors: tests/golden/all-MiniLM-L6-v2.json and
+//! tests/golden/all-mpnet-base-v2.json, written by tests/golden/generate.py
+//! (see its docstring for how to re-run it).
 
 use veracity::embed::{
     cosine, load_encoder, load_encoder_with, Backend, DeviceChoice, Encoder, EncoderOptions,
@@ -21,8 +22,15 @@ struct Item {
 }
 
 fn golden() -> Golden {
-    let golden: Golden =
-        serde_json::from_str(include_str!("golden/all-MiniLM-L6-v2.json")).expect("golden file");
+    parse_golden(include_str!("golden/all-MiniLM-L6-v2.json"))
+}
+
+fn golden_mpnet() -> Golden {
+    parse_golden(include_str!("golden/all-mpnet-base-v2.json"))
+}
+
+fn parse_golden(text: &str) -> Golden {
+    let golden: Golden = serde_json::from_str(text).expect("golden file");
     assert!(golden.sentences.len() >= 30);
     assert!(
         golden.sentences.iter().any(|s| s.tokens > 128),
@@ -43,18 +51,29 @@ fn golden() -> Golden {
 /// Loads the encoder for `device`/`backend` and checks every golden vector
 /// (cosine >= 0.9999, unit norm) and that batching does not change results.
 fn check_against_golden(golden: &Golden, device: DeviceChoice, backend: Backend) {
+    check_model_against_golden("all-MiniLM-L6-v2", 384, golden, device, backend)
+}
+
+fn check_model_against_golden(
+    model: &str,
+    dims: usize,
+    golden: &Golden,
+    device: DeviceChoice,
+    backend: Backend,
+) {
     let enc = load_encoder(&EncoderOptions {
-        resolve: ResolveOptions::new("all-MiniLM-L6-v2"),
+        resolve: ResolveOptions::new(model),
         device,
         backend,
     })
     .expect("model (fetched automatically when missing)");
     assert_eq!(enc.max_len(), golden.max_seq_length);
+    assert_eq!(enc.dims(), dims);
     let texts: Vec<&str> = golden.sentences.iter().map(|s| s.text.as_str()).collect();
     let batch = enc.embed(&texts).unwrap();
     let mut worst = (1.0f32, "");
     for (g, v) in golden.sentences.iter().zip(&batch) {
-        assert_eq!(v.len(), 384);
+        assert_eq!(v.len(), dims);
         let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "{:?} has norm {norm}", g.text);
         let c = cosine(v, &g.embedding);
@@ -63,12 +82,12 @@ fn check_against_golden(golden: &Golden, device: DeviceChoice, backend: Backend)
         }
         assert!(
             c >= 0.9999,
-            "{device:?}/{backend:?}: cosine {c} < 0.9999 for {:?}",
+            "{model} {device:?}/{backend:?}: cosine {c} < 0.9999 for {:?}",
             g.text
         );
     }
     eprintln!(
-        "{device:?}/{backend:?}: worst cosine {:.7} for {:?}",
+        "{model} {device:?}/{backend:?}: worst cosine {:.7} for {:?}",
         worst.0, worst.1
     );
     // Batching must not change results: one text at a time gives the same vectors.
@@ -88,6 +107,30 @@ fn candle_matches_sentence_transformers() {
     for backend in [Backend::Native, Backend::Candle] {
         check_against_golden(&golden, DeviceChoice::Cpu, backend);
     }
+}
+
+/// MPNet (all-mpnet-base-v2) runs on the native CPU engine: relative
+/// position buckets, positions from padding_idx + 1, truncation at 384.
+#[test]
+fn mpnet_matches_sentence_transformers() {
+    let golden = golden_mpnet();
+    check_model_against_golden(
+        "all-mpnet-base-v2",
+        768,
+        &golden,
+        DeviceChoice::Cpu,
+        Backend::Auto,
+    );
+    // It has no candle path: asking for one is a clear error, not a panic.
+    let err = load_encoder(&EncoderOptions {
+        resolve: ResolveOptions::new("all-mpnet-base-v2"),
+        device: DeviceChoice::Cpu,
+        backend: Backend::Candle,
+    })
+    .err()
+    .expect("candle backend refused for MPNet")
+    .to_string();
+    assert!(err.contains("native CPU backend"), "{err}");
 }
 
 /// The GPU path (candle's BertModel on CUDA or Metal) against the same vectors.

@@ -22,11 +22,17 @@ fn check(claims: &[&str]) -> Vec<Value> {
 
 /// [`check`] with thresholds from a `--config` file of this text.
 fn check_with(claims: &[&str], config: Option<&str>) -> Vec<Value> {
+    check_model(&[], claims, config)
+}
+
+/// [`check_with`] after the global options `global` (e.g. `--model`).
+fn check_model(global: &[&str], claims: &[&str], config: Option<&str>) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("claims.txt");
     std::fs::write(&file, claims.join("\n")).unwrap();
     let mut cmd = veracity();
-    cmd.args(["check", "--corpus"])
+    cmd.args(global)
+        .args(["check", "--corpus"])
         .arg(fixture("corpus.jsonl"))
         .arg("--claims")
         .arg(&file);
@@ -224,16 +230,46 @@ fn head_method_is_selected_by_the_config_switch() {
     assert_ne!(v[1]["verdict"], "disputed", "{:#}", v[1]);
     assert_eq!(v[2]["verdict"], "insufficient_evidence", "{:#}", v[2]);
 
-    // The reference says 1921: the head alone lets the 1935 claim pass, the
-    // rules' conflicts kept in head mode contradict it.
+    // The reference says 1921: the rules' conflicts, kept in head mode by
+    // default (`head_rule_conflicts = true`, chosen on the tuning claims),
+    // contradict the 1935 claim; the head alone lets it pass.
     let claim = ["The Kessel Observatory was founded in 1935."];
-    let head = check_with(&claim, Some("[stance]\nmethod = \"head\"\n"));
-    assert_ne!(head[0]["verdict"], "contradicted", "{:#}", head[0]);
-    let kept = check_with(
-        &claim,
-        Some("[stance]\nmethod = \"head\"\nhead_rule_conflicts = true\n"),
-    );
+    let kept = check_with(&claim, Some("[stance]\nmethod = \"head\"\n"));
     assert_eq!(kept[0]["verdict"], "contradicted", "{:#}", kept[0]);
+    let alone = check_with(
+        &claim,
+        Some("[stance]\nmethod = \"head\"\nhead_rule_conflicts = false\n"),
+    );
+    assert_ne!(alone[0]["verdict"], "contradicted", "{:#}", alone[0]);
+}
+
+/// A claim that repeats an evidence sentence word for word is supported by
+/// it, under either built-in stance head. (Heads trained on the labelled
+/// pairs alone read some identical sentences as refuting; training also on
+/// each claim paired with itself fixed that.)
+#[test]
+fn the_stance_heads_never_refute_a_sentence_identical_to_the_claim() {
+    let claims = [
+        "The Kessel Observatory was founded in 1921 by the Astronomical Society of Brann.",
+        "Its main telescope has a mirror 2.4 metres across.",
+        "The work is expected to last a year.",
+        "School groups have been asked to postpone their trips.",
+        "The comet will be visible with binoculars in the autumn.",
+    ];
+    let configs: [(&[&str], Option<&str>); 2] = [
+        // all-MiniLM-L6-v2 with the head switched on.
+        (&[], Some("[stance]\nmethod = \"head\"\n")),
+        // all-mpnet-base-v2: the head is its calibrated default.
+        (&["--model", "all-mpnet-base-v2"], None),
+    ];
+    for (global, config) in configs {
+        for v in check_model(global, &claims, config) {
+            let top = &v["evidence"][0];
+            assert_eq!(top["snippet"], v["claim"], "{global:?}: {v:#}");
+            assert_eq!(top["stance"], "supports", "{global:?}: {v:#}");
+            assert_ne!(v["verdict"], "contradicted", "{global:?}: {v:#}");
+        }
+    }
 }
 
 /// `eval verdicts` on a small Climate-FEVER-format file written for the

@@ -67,7 +67,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             bail!("--min-checkworthiness must be in [0, 1], got {t}");
         }
     }
-    let cfg = a.evidence.verdict_config()?;
+    let cfg = a.evidence.verdict_config(g)?;
     // Read every article first: a bad file is reported and skipped.
     let mut articles: Vec<(String, Article)> = Vec::new();
     let mut failed = 0usize;

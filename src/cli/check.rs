@@ -27,16 +27,20 @@ pub struct EvidenceArgs {
     /// repeat for several. No `veracity index add` needed.
     #[arg(long = "corpus", value_name = "FILE")]
     pub corpora: Vec<PathBuf>,
-    /// Threshold overrides (TOML; keys and defaults as in config/verdict.toml).
+    /// Threshold overrides (TOML; keys and defaults as in config/verdict.toml, with the
+    /// model's own calibration applied first for a model that has one, e.g.
+    /// config/verdict.all-mpnet-base-v2.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
 
 impl EvidenceArgs {
-    pub fn verdict_config(&self) -> anyhow::Result<VerdictConfig> {
+    /// The thresholds for the model `g` selects, with `--config` applied.
+    pub fn verdict_config(&self, g: &GlobalArgs) -> anyhow::Result<VerdictConfig> {
+        let model = veracity::embed::models::manifest(&g.model)?.name;
         Ok(match &self.config {
-            Some(p) => VerdictConfig::load(p)?,
-            None => VerdictConfig::default(),
+            Some(p) => VerdictConfig::load_for(&model, p)?,
+            None => VerdictConfig::default_for(&model)?,
         })
     }
 }
@@ -177,7 +181,7 @@ pub fn run(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<ExitCode> {
     if a.evidence.indexes.is_empty() && a.evidence.corpora.is_empty() {
         bail!("no evidence to check against: pass --index DIR (built with `veracity index add`) or --corpus FILE.jsonl");
     }
-    let cfg = a.evidence.verdict_config()?;
+    let cfg = a.evidence.verdict_config(g)?;
     let (claims, skipped) = match (&a.claim, &a.claims) {
         (Some(c), _) if c.trim().is_empty() => bail!("the claim is empty"),
         (Some(c), _) => (vec![c.clone()], 0),

@@ -43,6 +43,8 @@ pub(crate) struct HeadOutcome {
     pub(crate) options: HeadTrainOptions,
     pub(crate) config: VerdictConfig,
     pub(crate) pairs: Vec<(String, [usize; 3])>,
+    /// Tuning claims paired with themselves (supports), all data sets.
+    pub(crate) identity_pairs: usize,
     /// The encoder whose embeddings the head reads, and their dimensions.
     pub(crate) encoder: String,
     pub(crate) dims: usize,
@@ -224,6 +226,14 @@ fn evidence_scores(preds: &[[f32; 3]], y: &[usize]) -> (f64, f64) {
     (acc, f1)
 }
 
+/// [`evidence_scores`] over the rows marked `real` (the labelled pairs).
+fn labelled_scores(preds: &[[f32; 3]], y: &[usize], real: &[bool]) -> (f64, f64) {
+    let keep = |i: &usize| real[*i];
+    let p: Vec<[f32; 3]> = (0..y.len()).filter(keep).map(|i| preds[i]).collect();
+    let g: Vec<usize> = (0..y.len()).filter(keep).map(|i| y[i]).collect();
+    evidence_scores(&p, &g)
+}
+
 /// Fold of a claim for cross-fitting: a hash of its id (prefixed with the
 /// data set's name except for Climate-FEVER, whose folds predate SciFact
 /// pairs, so that ids shared by both data sets fall in independent folds).
@@ -288,8 +298,26 @@ pub fn run(
             sel.iter().map(|p| fold_of(d, &p.0)).collect(),
         )
     };
-    let (mut x, mut y, mut folds) = (Vec::new(), Vec::new(), Vec::new());
+    // Each claim paired with itself (label supports).
+    let identity_rows = |d: &Dataset, held: bool| -> (Vec<Vec<f32>>, Vec<usize>) {
+        let sel: Vec<_> = d.cases.iter().filter(|c| c.heldout == held).collect();
+        let x = sel
+            .par_iter()
+            .map(|c| {
+                feat(
+                    &c.claim,
+                    &c.claim,
+                    &Conflicts::find(&c.claim, &c.claim, tol),
+                )
+            })
+            .collect();
+        (x, sel.iter().map(|c| fold_of(d, &c.id)).collect())
+    };
+    // `real[i]`: row i is a labelled pair (not an identity pair); the
+    // evidence-level figures are taken over labelled pairs only.
+    let (mut x, mut y, mut folds, mut real) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut pair_counts = Vec::new();
+    let mut identity_count = 0usize;
     println!("== learned stance head (experiment)");
     for d in sets.iter().filter(|d| train_on(d)) {
         let (xd, yd, fd) = pair_rows(d, false);
@@ -305,6 +333,22 @@ pub fn run(
             count[1],
             count[2],
         );
+        real.extend(std::iter::repeat_n(true, yd.len()));
+        x.extend(xd);
+        y.extend(yd);
+        folds.extend(fd);
+        if a.head.head_identity_pairs {
+            let (xi, fi) = identity_rows(d, false);
+            println!(
+                "  + {} identity pairs (each tuning claim with itself, supports)",
+                xi.len()
+            );
+            identity_count += xi.len();
+            real.extend(std::iter::repeat_n(false, xi.len()));
+            y.extend(std::iter::repeat_n(head::SUPPORTS, xi.len()));
+            x.extend(xi);
+            folds.extend(fi);
+        }
         pair_counts.push((
             match d.key {
                 DataKey::ClimateFever => "Climate-FEVER",
@@ -313,9 +357,6 @@ pub fn run(
             .to_string(),
             count,
         ));
-        x.extend(xd);
-        y.extend(yd);
-        folds.extend(fd);
     }
     // Cross-fitted models per weight decay; keep the best by evidence-level
     // macro-F1 of the cross-fitted predictions (tuning part only).
@@ -339,7 +380,7 @@ pub fn run(
             }
             fold_models.push(m);
         }
-        let (acc, f1) = evidence_scores(&cross, &y);
+        let (acc, f1) = labelled_scores(&cross, &y, &real);
         println!("  {opts:?}: cross-fitted evidence-level accuracy {acc:.3}, macro-F1 {f1:.3}");
         if chosen.as_ref().is_none_or(|c| f1 > c.0) {
             chosen = Some((f1, opts, fold_models, cross));
@@ -353,8 +394,26 @@ pub fn run(
         ("fit (tuning pairs, full model)", &fit),
         ("cross-fitted (tuning pairs)", &cross),
     ] {
-        let (acc, f1) = evidence_scores(p, &y);
+        let (acc, f1) = labelled_scores(p, &y, &real);
         println!("  evidence-level {name:<32} accuracy {acc:.3}  macro-F1 {f1:.3}");
+    }
+    // A claim paired with itself should read as supporting: the share of
+    // held-out claims (never trained on, identity pairs or not) for which
+    // the head's most probable class is supports.
+    for d in sets.iter().filter(|d| !d.cases.is_empty()) {
+        let (xi, _) = identity_rows(d, true);
+        let sup = xi
+            .iter()
+            .filter(|r| {
+                let p = full.probs(r);
+                p[head::SUPPORTS] >= p[head::REFUTES] && p[head::SUPPORTS] >= p[head::NEUTRAL]
+            })
+            .count();
+        println!(
+            "  held-out claims of {} paired with themselves: {sup} of {} read as supports",
+            d.name,
+            xi.len()
+        );
     }
     for d in sets.iter().filter(|d| !d.pairs.is_empty()) {
         let (xh, yh, _) = pair_rows(d, true);
@@ -517,6 +576,7 @@ pub fn run(
         options: opts,
         config: shipped.context("no hybrid setting chosen")?,
         pairs: pair_counts,
+        identity_pairs: identity_count,
         encoder: enc.name().to_string(),
         dims: enc.dims(),
         alignment,
@@ -590,6 +650,10 @@ pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<E
                 "data_set": n, "supports": c[0], "refutes": c[1], "neutral": c[2],
             })).collect::<Vec<_>>(),
             "scifact_neutral": "at most 3 non-rationale sentences of the cited abstracts per claim, by a hash of (claim, abstract, sentence)",
+            "identity_pairs": {
+                "count": o.identity_pairs,
+                "what": "every tuning claim of both data sets paired with itself, labelled supports",
+            },
             "options": {
                 "steps": o.options.steps,
                 "lr": o.options.lr,

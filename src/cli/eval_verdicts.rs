@@ -113,6 +113,12 @@ pub struct HeadOptionArgs {
     /// regression on the features, the shipped form).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub head_hidden: usize,
+    /// Also train on every tuning claim paired with itself as `supports` (a
+    /// sentence states what it states; the labelled pairs never show it, and
+    /// heads trained without them can read an identical sentence as
+    /// refuting); `false` to measure the head without them.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub head_identity_pairs: bool,
 }
 
 /// How evidence is retrieved in the evaluation.

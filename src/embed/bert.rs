@@ -59,7 +59,7 @@ enum Engine {
         tap_model: Option<Box<BertModel>>,
         device: Device,
     },
-    Native(NativeBert),
+    Native(Box<NativeBert>),
 }
 
 impl BertEncoder {
@@ -80,7 +80,8 @@ impl BertEncoder {
         readout: Readout,
     ) -> Result<Self> {
         let m = &resolved.manifest;
-        if m.architecture != "bert" || m.pooling != "mean" {
+        let mpnet = m.architecture == "mpnet";
+        if !(m.architecture == "bert" || mpnet) || m.pooling != "mean" {
             return Err(EmbedError::Manifest {
                 path: m.short_name.clone().into(),
                 reason: format!(
@@ -92,11 +93,16 @@ impl BertEncoder {
         let config_path = resolved.file("config.json")?;
         let config_text =
             std::fs::read_to_string(config_path).map_err(|e| EmbedError::io(config_path, e))?;
-        let mut config: Config =
-            serde_json::from_str(&config_text).map_err(|e| EmbedError::Manifest {
-                path: config_path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+        let bad_config = |e: serde_json::Error| EmbedError::Manifest {
+            path: config_path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let (mut config, buckets): (Config, usize) = if mpnet {
+            let c: MpnetConfig = serde_json::from_str(&config_text).map_err(bad_config)?;
+            (c.bert_shaped(), c.relative_attention_num_buckets)
+        } else {
+            (serde_json::from_str(&config_text).map_err(bad_config)?, 0)
+        };
         let mut name = m.name.clone();
         if readout.pooling == Pooling::Max {
             name.push_str("+max");
@@ -143,7 +149,11 @@ impl BertEncoder {
         };
         let mut tokenizer = Tokenizer::from_file(resolved.file("tokenizer.json")?)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
-        let max_len = m.max_seq_length.min(config.max_position_embeddings);
+        // MPNet numbers positions from padding_idx + 1 (see NativeBert).
+        let first_pos = if mpnet { config.pad_token_id + 1 } else { 0 };
+        let max_len = m
+            .max_seq_length
+            .min(config.max_position_embeddings - first_pos);
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
@@ -157,6 +167,13 @@ impl BertEncoder {
         // SAFETY: the weights file is memory-mapped read-only; veracity never
         // writes to a model file while an encoder holds it.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, device)? };
+        if mpnet && (backend == Backend::Candle || !device.is_cpu()) {
+            return Err(EmbedError::DeviceUnavailable(format!(
+                "{} (MPNet) runs on veracity's native CPU backend only; use --device cpu and \
+                 --backend auto or native",
+                m.short_name
+            )));
+        }
         let use_native = match backend {
             Backend::Native if !device.is_cpu() => {
                 return Err(EmbedError::DeviceUnavailable(
@@ -168,9 +185,12 @@ impl BertEncoder {
             Backend::Candle => false,
             Backend::Auto => device.is_cpu(),
         };
-        let (engine, token_budget) = if use_native {
+        let (engine, token_budget) = if mpnet {
+            let n = NativeBert::load_mpnet(vb, &config, buckets)?;
+            (Engine::Native(Box::new(n)), NATIVE_TOKEN_BUDGET)
+        } else if use_native {
             match NativeBert::load(vb.clone(), &config) {
-                Ok(n) => (Engine::Native(n), NATIVE_TOKEN_BUDGET),
+                Ok(n) => (Engine::Native(Box::new(n)), NATIVE_TOKEN_BUDGET),
                 Err(e) if backend == Backend::Auto => {
                     tracing::info!("native backend unavailable ({e}); using candle");
                     (candle_engine(vb)?, DEFAULT_TOKEN_BUDGET)
@@ -332,6 +352,41 @@ impl BertEncoder {
             }
         };
         Ok(pooled.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+    }
+}
+
+/// The fields of an MPNet `config.json` the encoder reads.
+#[derive(Debug, serde::Deserialize)]
+struct MpnetConfig {
+    vocab_size: usize,
+    hidden_size: usize,
+    num_hidden_layers: usize,
+    num_attention_heads: usize,
+    intermediate_size: usize,
+    hidden_act: candle_transformers::models::bert::HiddenAct,
+    max_position_embeddings: usize,
+    layer_norm_eps: f64,
+    pad_token_id: usize,
+    relative_attention_num_buckets: usize,
+}
+
+impl MpnetConfig {
+    /// The same sizes as a BERT config (MPNet has no token types).
+    fn bert_shaped(&self) -> Config {
+        Config {
+            vocab_size: self.vocab_size,
+            hidden_size: self.hidden_size,
+            num_hidden_layers: self.num_hidden_layers,
+            num_attention_heads: self.num_attention_heads,
+            intermediate_size: self.intermediate_size,
+            hidden_act: self.hidden_act,
+            max_position_embeddings: self.max_position_embeddings,
+            type_vocab_size: 1,
+            layer_norm_eps: self.layer_norm_eps,
+            pad_token_id: self.pad_token_id,
+            model_type: Some("mpnet".into()),
+            ..Config::default()
+        }
     }
 }
 

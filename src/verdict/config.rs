@@ -11,6 +11,16 @@ use super::VerdictError;
 /// points here; `docs/verdicts.md` explains each value).
 pub const DEFAULT_TOML: &str = include_str!("../../config/verdict.toml");
 
+/// Per-model calibration: for an encoder named here, the keys of its file
+/// replace those of `config/verdict.toml` before any `--config` file is
+/// applied ([`VerdictConfig::default_for`]). The default file was calibrated
+/// on all-MiniLM-L6-v2.
+pub const MODEL_TOMLS: &[(&str, &str, &str)] = &[(
+    "sentence-transformers/all-mpnet-base-v2",
+    "config/verdict.all-mpnet-base-v2.toml",
+    include_str!("../../config/verdict.all-mpnet-base-v2.toml"),
+)];
+
 /// All thresholds used by stance detection and verdict rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,11 +106,64 @@ impl VerdictConfig {
     /// The defaults with the keys of `text` (a partial TOML file) replacing
     /// theirs. Unknown sections or keys are an error naming the valid ones.
     pub fn with_overrides(text: &str, name: &str) -> Result<Self, VerdictError> {
+        let base: toml::Table = toml::from_str(DEFAULT_TOML).map_err(|e| VerdictError::Config {
+            path: "config/verdict.toml".into(),
+            reason: e.to_string(),
+        })?;
+        Self::merged(base, &[(text, name)])
+    }
+
+    /// The defaults for the encoder named `model`: `config/verdict.toml` with
+    /// the model's calibration file ([`MODEL_TOMLS`]) applied, if it has one.
+    pub fn default_for(model: &str) -> Result<Self, VerdictError> {
+        Self::for_model(model, None)
+    }
+
+    /// [`VerdictConfig::default_for`] with the keys of the override file
+    /// `path` applied last.
+    pub fn load_for(model: &str, path: &Path) -> Result<Self, VerdictError> {
+        let text = std::fs::read_to_string(path).map_err(|e| VerdictError::Config {
+            path: path.display().to_string(),
+            reason: format!("cannot read it: {e}"),
+        })?;
+        Self::for_model(model, Some((&text, &path.display().to_string())))
+    }
+
+    fn for_model(model: &str, user: Option<(&str, &str)>) -> Result<Self, VerdictError> {
+        let base: toml::Table = toml::from_str(DEFAULT_TOML).map_err(|e| VerdictError::Config {
+            path: "config/verdict.toml".into(),
+            reason: e.to_string(),
+        })?;
+        let mut layers: Vec<(&str, &str)> = MODEL_TOMLS
+            .iter()
+            .filter(|(m, _, _)| *m == model)
+            .map(|(_, name, text)| (*text, *name))
+            .collect();
+        layers.extend(user);
+        Self::merged(base, &layers)
+    }
+
+    /// `base` with each layer's keys replacing its keys, in order.
+    fn merged(mut base: toml::Table, layers: &[(&str, &str)]) -> Result<Self, VerdictError> {
+        let mut last = "config/verdict.toml";
+        for &(text, name) in layers {
+            Self::apply(&mut base, text, name)?;
+            last = name;
+        }
+        let err = |reason: String| VerdictError::Config {
+            path: last.to_string(),
+            reason,
+        };
+        let merged = toml::to_string(&base).map_err(|e| err(e.to_string()))?;
+        Self::from_toml_str(&merged, last)
+    }
+
+    /// Replace keys of `base` with those of the partial TOML `text`.
+    fn apply(base: &mut toml::Table, text: &str, name: &str) -> Result<(), VerdictError> {
         let err = |reason: String| VerdictError::Config {
             path: name.to_string(),
             reason,
         };
-        let mut base: toml::Table = toml::from_str(DEFAULT_TOML).map_err(|e| err(e.to_string()))?;
         let over: toml::Table = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         for (section, value) in over {
             let valid_sections = base.keys().cloned().collect::<Vec<_>>().join(", ");
@@ -124,8 +187,7 @@ impl VerdictConfig {
                 base_sec.insert(key, v);
             }
         }
-        let merged = toml::to_string(&base).map_err(|e| err(e.to_string()))?;
-        Self::from_toml_str(&merged, name)
+        Ok(())
     }
 
     /// Read an override file (see [`VerdictConfig::with_overrides`]).
@@ -223,6 +285,46 @@ mod tests {
         let c = VerdictConfig::with_overrides("[stance]\nmethod = \"head\"\n", "x.toml").unwrap();
         assert_eq!(c.stance.method, StanceMethod::Head);
         assert!(VerdictConfig::with_overrides("[stance]\nmethod = \"nli\"\n", "x").is_err());
+    }
+
+    #[test]
+    fn a_model_with_its_own_calibration_gets_it_before_user_overrides() {
+        const MINILM: &str = "sentence-transformers/all-MiniLM-L6-v2";
+        const MPNET: &str = "sentence-transformers/all-mpnet-base-v2";
+        // No calibration file: exactly config/verdict.toml.
+        assert_eq!(
+            VerdictConfig::default_for(MINILM).unwrap(),
+            VerdictConfig::default()
+        );
+        // all-mpnet-base-v2: its [stance] keys replace the defaults', the rest stays.
+        let m = VerdictConfig::default_for(MPNET).unwrap();
+        assert_eq!(m.stance.method, StanceMethod::Head);
+        assert_ne!(m.stance, VerdictConfig::default().stance);
+        assert_eq!(m.retrieval, VerdictConfig::default().retrieval);
+        assert_eq!(m.verdict, VerdictConfig::default().verdict);
+        // A user file is applied last, over the model's calibration.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("user.toml");
+        std::fs::write(
+            &p,
+            "[stance]
+method = \"rules\"
+",
+        )
+        .unwrap();
+        let u = VerdictConfig::load_for(MPNET, &p).unwrap();
+        assert_eq!(u.stance.method, StanceMethod::Rules);
+        assert_eq!(u.stance.head_top_k, m.stance.head_top_k);
+        // Errors name the user's file.
+        std::fs::write(
+            &p,
+            "[stance]
+head_top_k = 0
+",
+        )
+        .unwrap();
+        let e = VerdictConfig::load_for(MPNET, &p).unwrap_err().to_string();
+        assert!(e.contains("user.toml") && e.contains("head_top_k"), "{e}");
     }
 
     #[test]

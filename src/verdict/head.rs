@@ -23,8 +23,19 @@ use super::config::StanceConfig;
 use super::stance::{Conflict, Conflicts, Stance, StanceResult};
 use super::VerdictError;
 
-/// The compiled-in head (`veracity train stance` writes it).
+/// The compiled-in head of the default encoder (`veracity train stance`
+/// writes it).
 pub const DEFAULT_HEAD: &str = include_str!("../../models/heads/stance.json");
+
+/// Every compiled-in head (file, text), one per encoder it was trained on;
+/// [`StanceHeadFile::builtin_for`] picks by the encoder's name.
+pub const BUILTIN_HEADS: &[(&str, &str)] = &[
+    ("models/heads/stance.json", DEFAULT_HEAD),
+    (
+        "models/heads/stance-all-mpnet-base-v2.json",
+        include_str!("../../models/heads/stance-all-mpnet-base-v2.json"),
+    ),
+];
 
 /// Format tag of a stance head file.
 pub const FORMAT: &str = "veracity.stance-head/2";
@@ -306,9 +317,27 @@ impl StanceHeadFile {
         Ok(f)
     }
 
-    /// The compiled-in `models/heads/stance.json`.
+    /// The compiled-in `models/heads/stance.json` (all-MiniLM-L6-v2).
     pub fn builtin() -> Result<Self, VerdictError> {
         Self::from_json(DEFAULT_HEAD, "models/heads/stance.json (built in)")
+    }
+
+    /// The compiled-in head trained on the embeddings of `encoder` (its full
+    /// name); an error naming the encoders that have one otherwise.
+    pub fn builtin_for(encoder: &str) -> Result<Self, VerdictError> {
+        let mut have = Vec::new();
+        for (file, text) in BUILTIN_HEADS {
+            let f = Self::from_json(text, &format!("{file} (built in)"))?;
+            if f.encoder == encoder {
+                return Ok(f);
+            }
+            have.push(f.encoder);
+        }
+        Err(VerdictError::Head(format!(
+            "no built-in stance head was trained on {encoder} (heads exist for {}); use \
+             `[stance] method = \"rules\"` with this model, or one of those models",
+            have.join(", ")
+        )))
     }
 }
 
@@ -596,6 +625,27 @@ mod tests {
             .unwrap()
             .contains("train stance"));
         assert!(StanceHeadFile::from_json("{}", "x").is_err());
+    }
+
+    #[test]
+    fn each_builtin_head_is_found_by_its_encoder() {
+        for (model, dims) in [
+            ("sentence-transformers/all-MiniLM-L6-v2", 384),
+            ("sentence-transformers/all-mpnet-base-v2", 768),
+        ] {
+            let f = StanceHeadFile::builtin_for(model).unwrap();
+            assert_eq!((f.encoder.as_str(), f.dims), (model, dims));
+            assert_eq!(f.head.inputs, inputs(dims, f.alignment));
+        }
+        let e = StanceHeadFile::builtin_for("acme/other-model")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("acme/other-model")
+                && e.contains("all-mpnet-base-v2")
+                && e.contains("rules"),
+            "{e}"
+        );
     }
 
     #[test]

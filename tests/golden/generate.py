@@ -8,7 +8,11 @@ was published for. Run it against the same model files the Rust encoder uses:
     /tmp/stenv/bin/python tests/golden/generate.py --model-dir "$(veracity models list --json | ...)"
 
 or simply pass the store folder, e.g. ~/.local/share/veracity/models/all-MiniLM-L6-v2.
-Writes tests/golden/all-MiniLM-L6-v2.json: {model, versions, sentences: [{text, embedding}]}.
+Writes tests/golden/<short name>.json: {model, versions, sentences: [{text, embedding}]}.
+The second model veracity supports:
+
+    /tmp/stenv/bin/python tests/golden/generate.py --name all-mpnet-base-v2 \
+        --model-dir ~/.local/share/veracity/models/all-mpnet-base-v2
 """
 import argparse
 import json
@@ -66,21 +70,26 @@ SENTENCES = [
     "Numbers like 1,234,567.89 and 3.14159 and 10^6.",
     LONG,
     LONG + " " + LONG,
+    # Past every supported model's max_seq_length (256, 384): truncation.
+    LONG + " " + LONG + " " + LONG,
 ]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", required=True, help="folder holding the sentence-transformers model")
-    ap.add_argument("--out", default=str(pathlib.Path(__file__).with_name("all-MiniLM-L6-v2.json")))
+    ap.add_argument("--name", default="all-MiniLM-L6-v2", help="short model name (sentence-transformers/NAME)")
+    ap.add_argument("--out", help="output file (default: tests/golden/NAME.json)")
     args = ap.parse_args()
+    out_path = args.out or str(pathlib.Path(__file__).with_name(f"{args.name}.json"))
     torch.manual_seed(0)
     model = SentenceTransformer(args.model_dir, device="cpu")
-    assert model.max_seq_length == 256, model.max_seq_length
+    expected = json.loads((pathlib.Path(args.model_dir) / "sentence_bert_config.json").read_text())["max_seq_length"]
+    assert model.max_seq_length == expected, (model.max_seq_length, expected)
     emb = model.encode(SENTENCES, batch_size=8, normalize_embeddings=False, convert_to_numpy=True)
     tok = model.tokenizer
     out = {
-        "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "model": f"sentence-transformers/{args.name}",
         "max_seq_length": model.max_seq_length,
         "generated_by": f"sentence-transformers {sentence_transformers.__version__}, torch {torch.__version__}, cpu, float32",
         "sentences": [
@@ -92,8 +101,8 @@ def main() -> None:
             for s, e in zip(SENTENCES, emb)
         ],
     }
-    pathlib.Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    print(f"wrote {len(SENTENCES)} embeddings to {args.out}")
+    pathlib.Path(out_path).write_text(json.dumps(out, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {len(SENTENCES)} embeddings to {out_path}")
 
 
 if __name__ == "__main__":
