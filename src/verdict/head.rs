@@ -1,17 +1,18 @@
 //! A learned stance head: softmax regression over a (claim, evidence
 //! sentence) pair → supports / refutes / neutral.
 //!
-//! Features: the two all-MiniLM-L6-v2 embeddings `u` (claim) and `v`
-//! (sentence), `|u − v|`, `u ⊙ v`, their cosine, and the rule-based conflict
-//! flags of [`Conflicts`] (number, negation, direction, debunk, unstated
-//! number). Trained with AdamW, full batch, from zero weights on a
-//! class-balanced cross-entropy (candle autograd, CPU), so a run is
-//! deterministic for the same data and options.
+//! Features: from the encoder's embeddings `u` (claim) and `v` (sentence),
+//! `|u − v|`, `u ⊙ v` and their cosine; the rule-based conflict flags of
+//! [`Conflicts`] (number, negation, direction, debunk, unstated number); and
+//! token alignment ([`alignment`]). Trained with AdamW, full batch, from zero
+//! weights on a class-balanced cross-entropy (candle autograd, CPU), so a run
+//! is deterministic for the same data and options.
 //!
-//! `veracity train stance` writes `models/heads/stance.json` (compiled in,
-//! [`StanceHeadFile::builtin`]); `check` and `analyze` use it with
-//! `[stance] method = "head"` ([`decide`]). docs/verdicts.md gives the data,
-//! the thresholds and the held-out figures.
+//! `veracity train stance` writes `models/heads/stance.json` (and, with
+//! `--model all-mpnet-base-v2`, `stance-all-mpnet-base-v2.json`; compiled
+//! in, [`StanceHeadFile::builtin_for`] picks by encoder); `check` and
+//! `analyze` use it with `[stance] method = "head"` ([`decide`]).
+//! docs/verdicts.md gives the data, the thresholds and the held-out figures.
 
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
