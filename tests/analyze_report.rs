@@ -100,6 +100,47 @@ fn analyze_runs_the_learned_stance_head_when_configured() {
     assert_eq!(airport["verdict"], "insufficient_evidence", "{airport:#}");
 }
 
+/// `--stance-model` changes who decides stance and nothing else: the same
+/// claims and propaganda block as the default run, the stance head of
+/// all-mpnet-base-v2 (its default) behind the verdicts, and the evidence
+/// similarities are that model's.
+#[test]
+fn analyze_with_a_separate_stance_model() {
+    let (plain, _) = demo("json");
+    let (out, _) = demo_with(
+        "json",
+        &["--stance-model".as_ref(), "all-mpnet-base-v2".as_ref()],
+    );
+    let a: Value = serde_json::from_str(&plain).unwrap();
+    let b: Value = serde_json::from_str(&out).unwrap();
+    let (a, b) = (&a["articles"][0], &b["articles"][0]);
+    assert_eq!(a["propaganda"], b["propaganda"]);
+    let texts = |x: &Value| -> Vec<String> {
+        x["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(texts(a), texts(b));
+    let claims = b["claims"].as_array().unwrap();
+    for c in claims {
+        // The head never says `disputed`.
+        assert_ne!(c["verdict"], "disputed", "{c:#}");
+    }
+    let sims = |x: &Value| -> Vec<f64> {
+        x["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["evidence"].as_array().unwrap().clone())
+            .map(|e| e["similarity"].as_f64().unwrap())
+            .collect()
+    };
+    assert_ne!(sims(a), sims(b), "similarities come from the stance model");
+}
+
 #[test]
 fn demo_text_is_plain_when_not_a_terminal() {
     let (out, _) = demo("text");

@@ -22,17 +22,25 @@ fn check(claims: &[&str]) -> Vec<Value> {
 
 /// [`check`] with thresholds from a `--config` file of this text.
 fn check_with(claims: &[&str], config: Option<&str>) -> Vec<Value> {
-    check_model(&[], claims, config)
+    check_model(&[], &[], claims, config)
 }
 
-/// [`check_with`] after the global options `global` (e.g. `--model`).
-fn check_model(global: &[&str], claims: &[&str], config: Option<&str>) -> Vec<Value> {
+/// [`check_with`] with more arguments: `global` before `check` (e.g.
+/// `--model`), `after` after it (e.g. `--stance-model`).
+fn check_model(
+    global: &[&str],
+    after: &[&str],
+    claims: &[&str],
+    config: Option<&str>,
+) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("claims.txt");
     std::fs::write(&file, claims.join("\n")).unwrap();
     let mut cmd = veracity();
     cmd.args(global)
-        .args(["check", "--corpus"])
+        .arg("check")
+        .args(after)
+        .arg("--corpus")
         .arg(fixture("corpus.jsonl"))
         .arg("--claims")
         .arg(&file);
@@ -256,18 +264,20 @@ fn the_stance_heads_never_refute_a_sentence_identical_to_the_claim() {
         "School groups have been asked to postpone their trips.",
         "The comet will be visible with binoculars in the autumn.",
     ];
-    let configs: [(&[&str], Option<&str>); 2] = [
+    let configs: [(&[&str], &[&str], Option<&str>); 3] = [
         // all-MiniLM-L6-v2 with the head switched on.
-        (&[], Some("[stance]\nmethod = \"head\"\n")),
+        (&[], &[], Some("[stance]\nmethod = \"head\"\n")),
         // all-mpnet-base-v2: the head is its calibrated default.
-        (&["--model", "all-mpnet-base-v2"], None),
+        (&["--model", "all-mpnet-base-v2"], &[], None),
+        // all-MiniLM-L6-v2 retrieves, all-mpnet-base-v2 decides stance.
+        (&[], &["--stance-model", "all-mpnet-base-v2"], None),
     ];
-    for (global, config) in configs {
-        for v in check_model(global, &claims, config) {
+    for (global, after, config) in configs {
+        for v in check_model(global, after, &claims, config) {
             let top = &v["evidence"][0];
-            assert_eq!(top["snippet"], v["claim"], "{global:?}: {v:#}");
-            assert_eq!(top["stance"], "supports", "{global:?}: {v:#}");
-            assert_ne!(v["verdict"], "contradicted", "{global:?}: {v:#}");
+            assert_eq!(top["snippet"], v["claim"], "{global:?} {after:?}: {v:#}");
+            assert_eq!(top["stance"], "supports", "{global:?} {after:?}: {v:#}");
+            assert_ne!(v["verdict"], "contradicted", "{global:?} {after:?}: {v:#}");
         }
     }
 }

@@ -154,7 +154,13 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(c) = &cross {
         retrievers.push(c);
     }
-    let checker = Checker::new(enc, cfg)?;
+    let stance_inner = a.evidence.stance_encoder(g)?;
+    let stance_cached = stance_inner.as_deref().map(CachedEncoder::new);
+    let stance_enc: &dyn Encoder = match &stance_cached {
+        Some(c) => c,
+        None => enc,
+    };
+    let checker = Checker::new(stance_enc, cfg)?;
 
     let mut reports = Vec::new();
     for (i, (name, art)) in articles.iter().enumerate() {

@@ -61,7 +61,10 @@ fn fold(id: &str) -> usize {
 }
 
 /// Embeddings of `texts`, by text (the encoder's cache makes repeats free).
-fn embed_all(enc: &dyn Encoder, texts: Vec<&str>) -> anyhow::Result<HashMap<String, Vec<f32>>> {
+pub(crate) fn embed_all(
+    enc: &dyn Encoder,
+    texts: Vec<&str>,
+) -> anyhow::Result<HashMap<String, Vec<f32>>> {
     let mut uniq: Vec<&str> = texts;
     uniq.sort_unstable();
     uniq.dedup();
@@ -549,25 +552,46 @@ pub fn run(
                 // The pooled choice is what `[stance] method = "head"` ships:
                 // check that the verdict rules reproduce the figures.
                 let hc = head_config(cfg, best);
-                for &i in shown {
-                    let (d, pr) = (&sets[i], &probs[i]);
-                    let part = |held: bool| {
-                        score_verdicts(
-                            d.cases
-                                .iter()
-                                .zip(pr)
-                                .filter(|(c, _)| c.heldout == held)
-                                .map(|(c, p)| (c, Some(p.as_slice()))),
-                            &hc,
-                        )
-                    };
-                    println!(
+                // Tuning and held-out scores of the verdict rules under `c`.
+                let through_rules = |c: &VerdictConfig, label: &dyn Fn(&Dataset) -> String| {
+                    for &i in shown {
+                        let (d, pr) = (&sets[i], &probs[i]);
+                        let part = |held: bool| {
+                            score_verdicts(
+                                d.cases
+                                    .iter()
+                                    .zip(pr)
+                                    .filter(|(c, _)| c.heldout == held)
+                                    .map(|(c, p)| (c, Some(p.as_slice()))),
+                                c,
+                            )
+                        };
+                        println!("{}", label(d));
+                        print_metrics(&part(false), &part(true));
+                    }
+                };
+                through_rules(&hc, &|d| {
+                    format!(
                         "\n{} through the verdict rules with [stance] method = \"head\" (as check/analyze):",
                         d.name
-                    );
-                    print_metrics(&part(false), &part(true));
-                }
+                    )
+                });
                 shipped = Some(hc);
+                // The head_* thresholds compiled in for this model (what
+                // `check` uses with it), applied to this run's head.
+                let mut fixed = VerdictConfig::default_for(enc.name())?;
+                fixed.stance.method = StanceMethod::Head;
+                let st = &fixed.stance;
+                println!(
+                    "\nwith the compiled-in head thresholds for {} (top {}, supports at similarity >= {} and p >= {}, refutes at p >= {}, rule conflicts {}):",
+                    enc.name(),
+                    st.head_top_k,
+                    st.head_support_similarity,
+                    st.head_support_probability,
+                    st.head_refute_probability,
+                    st.head_rule_conflicts
+                );
+                through_rules(&fixed, &|d| format!("{}:", d.name));
             }
         }
     }
@@ -624,6 +648,8 @@ pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<E
         tune: false,
         retriever: RetrieverKind::Exact,
         cache: a.cache.clone(),
+        stance_model: None,
+        stance_cache: None,
         stance_head: true,
         head_train_on: vec![DataKey::ClimateFever, DataKey::Scifact],
         head: a.head.clone(),

@@ -65,6 +65,14 @@ pub struct EvalVerdictsArgs {
     /// Persistent embedding cache file, so that re-runs do not embed again.
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
+    /// Decide stance with another model than --model, as `check --stance-model`
+    /// does: --model retrieves the candidates (at least 20 per claim), this model
+    /// re-scores their similarity to the claim and feeds the stance head.
+    #[arg(long, value_name = "MODEL")]
+    pub stance_model: Option<String>,
+    /// Persistent embedding cache file for the --stance-model (one file per model).
+    #[arg(long, value_name = "FILE", requires = "stance_model")]
+    pub stance_cache: Option<PathBuf>,
     /// Experimental: also train the learned stance head on the stance-labelled
     /// pairs of the tuning claims of the --head-train-on data sets (5-fold
     /// cross-fitted there), choose its thresholds on those tuning claims and
@@ -248,13 +256,64 @@ pub(crate) fn run_with(
             &cfg,
         )?);
     }
+    let stance_inner = match &a.stance_model {
+        Some(m) => Some(g.encoder_for(m)?),
+        None => None,
+    };
+    let stance_enc: Option<Box<dyn Encoder + '_>> = match (&stance_inner, &a.stance_cache) {
+        (Some(i), Some(p)) => Some(Box::new(
+            CachedEncoder::with_file(i.as_ref(), p)
+                .with_context(|| format!("opening embedding cache {}", p.display()))?,
+        )),
+        (Some(i), None) => Some(Box::new(CachedEncoder::new(i.as_ref()))),
+        _ => None,
+    };
+    if let Some(se) = &stance_enc {
+        println!(
+            "candidates retrieved by {}, re-scored and judged by {} (--stance-model)\n",
+            enc.name(),
+            se.name()
+        );
+        rescore(se.as_ref(), &mut sets)?;
+    }
+    let judge: &dyn Encoder = stance_enc.as_deref().unwrap_or(enc.as_ref());
     for d in &sets {
         report(d, &cfg, a)?;
     }
     if a.stance_head {
-        on_head(super::eval_head::run(enc.as_ref(), &sets, &cfg, a)?)?;
+        on_head(super::eval_head::run(judge, &sets, &cfg, a)?)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Re-score every case's candidate passages by their cosine to the claim
+/// under `enc`, most similar first (conflicts kept with their passage), as
+/// `check --stance-model` does after retrieval.
+fn rescore(enc: &dyn Encoder, sets: &mut [Dataset]) -> anyhow::Result<()> {
+    for d in sets.iter_mut() {
+        let texts: Vec<String> = d
+            .cases
+            .iter()
+            .flat_map(|c| std::iter::once(&c.claim).chain(c.passages.iter().map(|p| &p.text)))
+            .cloned()
+            .collect();
+        let vecs = super::eval_head::embed_all(enc, texts.iter().map(String::as_str).collect())?;
+        for c in &mut d.cases {
+            let q = &vecs[&c.claim];
+            let mut both: Vec<(Passage, Conflicts)> = c
+                .passages
+                .drain(..)
+                .zip(c.conflicts.drain(..))
+                .map(|(mut p, k)| {
+                    p.similarity = veracity::embed::dot(q, &vecs[&p.text]);
+                    (p, k)
+                })
+                .collect();
+            both.sort_by(|x, y| y.0.similarity.total_cmp(&x.0.similarity));
+            (c.passages, c.conflicts) = both.into_iter().unzip();
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn is_heldout(id: &str, frac: f64) -> bool {

@@ -84,6 +84,22 @@ impl GlobalArgs {
         self.encoder_with(emb::Readout::default())
     }
 
+    /// Resolve and load another model than `--model` (same home, device,
+    /// backend and network settings; `--model-dir` belongs to `--model`).
+    pub fn encoder_for(&self, model: &str) -> anyhow::Result<Box<dyn emb::Encoder>> {
+        let mut resolve = self.resolve_options();
+        resolve.model = model.to_string();
+        resolve.model_dir = None;
+        Ok(emb::load_encoder_with(
+            &EncoderOptions {
+                resolve,
+                device: self.device,
+                backend: self.backend,
+            },
+            emb::Readout::default(),
+        )?)
+    }
+
     /// Resolve and load the sentence encoder with another readout.
     pub fn encoder_with(&self, readout: emb::Readout) -> anyhow::Result<Box<dyn emb::Encoder>> {
         Ok(emb::load_encoder_with(
