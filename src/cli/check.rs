@@ -34,8 +34,8 @@ pub struct EvidenceArgs {
     pub config: Option<PathBuf>,
     /// Embedding model for the stance step only (the claim against each evidence sentence),
     /// e.g. all-mpnet-base-v2, whose learned stance head is its default (Climate-FEVER
-    /// macro-F1 0.534 held out, against 0.452 for the default model's rules; about 8× the
-    /// encoder time). Retrieval, check-worthiness and propaganda keep --model; the
+    /// macro-F1 0.527 held out, against 0.452 for the default model's rules; the demo takes
+    /// about 9× as long). Retrieval, check-worthiness and propaganda keep --model; the
     /// thresholds are this model's calibration, with --config applied last.
     #[arg(long, env = "VERACITY_STANCE_MODEL", value_name = "MODEL")]
     pub stance_model: Option<String>,
