@@ -90,21 +90,22 @@ impl GlobalArgs {
         let mut resolve = self.resolve_options();
         resolve.model = model.to_string();
         resolve.model_dir = None;
-        Ok(emb::load_encoder_with(
-            &EncoderOptions {
-                resolve,
-                device: self.device,
-                backend: self.backend,
-            },
-            emb::Readout::default(),
-        )?)
+        self.load(resolve, emb::Readout::default())
     }
 
     /// Resolve and load the sentence encoder with another readout.
     pub fn encoder_with(&self, readout: emb::Readout) -> anyhow::Result<Box<dyn emb::Encoder>> {
+        self.load(self.resolve_options(), readout)
+    }
+
+    fn load(
+        &self,
+        resolve: ResolveOptions,
+        readout: emb::Readout,
+    ) -> anyhow::Result<Box<dyn emb::Encoder>> {
         Ok(emb::load_encoder_with(
             &EncoderOptions {
-                resolve: self.resolve_options(),
+                resolve,
                 device: self.device,
                 backend: self.backend,
             },
