@@ -5,11 +5,22 @@
 //! propaganda score, rendered as reports. All ML runs locally in candle behind
 //! the [`embed::Encoder`] trait.
 
+mod analyzer;
 pub mod claims;
 pub mod corpus;
 pub mod embed;
+mod error;
+pub mod eval;
+pub mod progress;
 pub mod propaganda;
 pub mod report;
 pub mod rng;
 pub mod text;
+pub mod train;
 pub mod verdict;
+
+pub use analyzer::{article_name, Analyzer, AnalyzerBuilder, Progress, Quiet, CACHE_VECTORS};
+pub use error::{Error, Result};
+pub use report::{ArticleReport, Report};
+pub use text::Article;
+pub use verdict::Verdict;

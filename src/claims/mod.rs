@@ -45,7 +45,7 @@ pub enum ClaimsError {
     },
     #[error("invalid check-worthiness head {origin}: {reason}; rebuild it with `veracity train checkworthiness`")]
     Head { origin: String, reason: String },
-    #[error("the check-worthiness head was trained on embeddings of '{expected}' ({dims} dims) but the encoder is '{found}' ({found_dims} dims); use --model {expected} or retrain the head")]
+    #[error("the check-worthiness head was trained on embeddings of '{expected}' ({dims} dims) but the encoder is '{found}' ({found_dims} dims); use the model {expected} or retrain the head")]
     EncoderMismatch {
         expected: String,
         dims: usize,
@@ -381,7 +381,7 @@ mod tests {
             .score(&LetterEncoder::new(), &["x"])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("--model"), "{e}");
+        assert!(e.contains("use the model"), "{e}");
         assert!(cw.score(&LetterEncoder::new(), &[]).unwrap().is_empty());
     }
 

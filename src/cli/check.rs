@@ -8,11 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use veracity::corpus::ingest::{self, IngestOptions, Sink};
-use veracity::corpus::{CorpusError, DocKind, Document, HybridSearcher, Index};
-use veracity::embed::{CachedEncoder, Encoder};
-use veracity::verdict::check::Checker;
-use veracity::verdict::VerdictConfig;
+use veracity::corpus::ingest::{self, IngestOptions};
+use veracity::corpus::DocKind;
+use veracity::{Analyzer, AnalyzerBuilder};
 
 use super::GlobalArgs;
 
@@ -42,96 +40,62 @@ pub struct EvidenceArgs {
 }
 
 impl EvidenceArgs {
-    /// The thresholds for the model that decides stance (`--stance-model`,
-    /// else `--model`), with `--config` applied.
-    pub fn verdict_config(&self, g: &GlobalArgs) -> anyhow::Result<VerdictConfig> {
-        let model = self.stance_model.as_deref().unwrap_or(&g.model);
-        let model = veracity::embed::models::manifest(model)?.name;
-        Ok(match &self.config {
-            Some(p) => VerdictConfig::load_for(&model, p)?,
-            None => VerdictConfig::default_for(&model)?,
-        })
-    }
-
-    /// The `--stance-model` encoder, when one is given.
-    pub fn stance_encoder(&self, g: &GlobalArgs) -> anyhow::Result<Option<Box<dyn Encoder>>> {
-        self.stance_model
-            .as_deref()
-            .map(|m| {
-                g.encoder_for(m)
-                    .with_context(|| format!("loading the --stance-model {m}"))
-            })
-            .transpose()
-    }
-}
-
-/// Collects documents read from a corpus file; skipped records go to stderr.
-struct Collect {
-    docs: Vec<Document>,
-    skipped: usize,
-}
-
-impl Sink for Collect {
-    fn document(&mut self, doc: Document) -> Result<(), CorpusError> {
-        self.docs.push(doc);
-        Ok(())
-    }
-    fn skipped(&mut self, path: &Path, line: u64, reason: &str) {
-        eprintln!("{}:{line}: skipped: {reason}", path.display());
-        self.skipped += 1;
-    }
-    fn warning(&mut self, path: &Path, line: u64, reason: &str) {
-        eprintln!("{}:{line}: warning: {reason}", path.display());
-    }
-}
-
-/// Open the `--index` folders and index the `--corpus` files, as one searcher.
-pub fn open_evidence<'a>(
-    a: &EvidenceArgs,
-    enc: &'a dyn Encoder,
-) -> anyhow::Result<HybridSearcher<'a>> {
-    let mut indexes = Vec::new();
-    for d in &a.indexes {
-        indexes.push(Index::open(d).with_context(|| format!("opening index {}", d.display()))?);
-    }
-    if !a.corpora.is_empty() {
-        let mut sink = Collect {
-            docs: Vec::new(),
-            skipped: 0,
-        };
-        let opts = IngestOptions {
-            kind: DocKind::Other,
-            ..IngestOptions::default()
-        };
-        for p in &a.corpora {
-            if !p.exists() {
+    /// An analyzer builder with these evidence sources, the stance model and
+    /// the threshold overrides. The `--corpus` files are read here; their
+    /// skipped records are reported on standard error.
+    pub fn builder(&self, g: &GlobalArgs) -> anyhow::Result<AnalyzerBuilder> {
+        let mut b = Analyzer::builder().model(g.encoder_options());
+        if let Some(m) = &self.stance_model {
+            b = b.stance_model(g.encoder_options().for_model(m));
+        }
+        if let Some(p) = &self.config {
+            b = b.verdict_overrides(p);
+        }
+        for d in &self.indexes {
+            b = b.index(d);
+        }
+        if !self.corpora.is_empty() {
+            if let Some(p) = self.corpora.iter().find(|p| !p.exists()) {
                 bail!("--corpus {}: no such file or folder", p.display());
             }
-            ingest::ingest_path(p, &opts, &mut sink)
-                .with_context(|| format!("reading corpus {}", p.display()))?;
+            let opts = IngestOptions {
+                kind: DocKind::Other,
+                ..IngestOptions::default()
+            };
+            let read = ingest::collect(&self.corpora, &opts).context("reading --corpus")?;
+            for w in &read.warnings {
+                eprintln!("{}:{}: warning: {}", w.path.display(), w.line, w.reason);
+            }
+            for s in &read.skipped {
+                eprintln!("{}:{}: skipped: {}", s.path.display(), s.line, s.reason);
+            }
+            if read.docs.is_empty() {
+                bail!(
+                    "no document could be read from {} ({} records skipped)",
+                    self.corpora
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    read.skipped.len()
+                );
+            }
+            if !read.skipped.is_empty() {
+                eprintln!(
+                    "corpus: {} documents read, {} records skipped",
+                    read.docs.len(),
+                    read.skipped.len()
+                );
+            }
+            b = b.documents(read.docs);
         }
-        if sink.docs.is_empty() {
-            bail!(
-                "no document could be read from {} ({} records skipped)",
-                a.corpora
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                sink.skipped
-            );
-        }
-        if sink.skipped > 0 {
-            eprintln!(
-                "corpus: {} documents read, {} records skipped",
-                sink.docs.len(),
-                sink.skipped
-            );
-        }
-        indexes
-            .push(Index::temporary(&sink.docs, Some(enc)).context("indexing --corpus documents")?);
+        Ok(b)
     }
-    Ok(HybridSearcher::new(indexes, Some(enc)))
+
+    /// Whether any `--index` or `--corpus` was given.
+    pub fn any(&self) -> bool {
+        !self.indexes.is_empty() || !self.corpora.is_empty()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -198,10 +162,9 @@ fn read_claims(path: &Path) -> anyhow::Result<(Vec<String>, usize)> {
 }
 
 pub fn run(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<ExitCode> {
-    if a.evidence.indexes.is_empty() && a.evidence.corpora.is_empty() {
+    if !a.evidence.any() {
         bail!("no evidence to check against: pass --index DIR (built with `veracity index add`) or --corpus FILE.jsonl");
     }
-    let cfg = a.evidence.verdict_config(g)?;
     let (claims, skipped) = match (&a.claim, &a.claims) {
         (Some(c), _) if c.trim().is_empty() => bail!("the claim is empty"),
         (Some(c), _) => (vec![c.clone()], 0),
@@ -211,16 +174,7 @@ pub fn run(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<ExitCode> {
     if claims.is_empty() {
         bail!("no claim to check ({skipped} lines skipped)");
     }
-    let inner = g.encoder()?;
-    let enc = CachedEncoder::new(inner.as_ref());
-    let searcher = open_evidence(&a.evidence, &enc)?;
-    let stance_inner = a.evidence.stance_encoder(g)?;
-    let stance_cached = stance_inner.as_deref().map(CachedEncoder::new);
-    let stance_enc: &dyn Encoder = match &stance_cached {
-        Some(c) => c,
-        None => &enc,
-    };
-    let checker = Checker::new(stance_enc, cfg)?;
+    let analyzer = a.evidence.builder(g)?.propaganda(false).build()?;
     let out: Box<dyn Write> = match &a.output {
         Some(p) => {
             Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
@@ -228,10 +182,10 @@ pub fn run(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
-    let pb = super::progress::bar(claims.len() as u64, "checking", "claims");
+    let pb = veracity::progress::bar(claims.len() as u64, "checking", "claims");
     for c in &claims {
-        let v = checker
-            .check(c, &[&searcher], &|_| false)
+        let v = analyzer
+            .check(c)
             .with_context(|| format!("checking {c:?}"))?;
         serde_json::to_writer(&mut out, &v)?;
         out.write_all(b"\n")?;

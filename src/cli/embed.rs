@@ -110,7 +110,7 @@ pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
-    let pb = super::progress::bar(lines.len() as u64, "embedding", "lines");
+    let pb = veracity::progress::bar(lines.len() as u64, "embedding", "lines");
     let mut matrix: Vec<f32> = Vec::new();
     for chunk in lines.chunks(a.chunk.max(1)) {
         let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();

@@ -1,30 +1,33 @@
 //! `veracity eval ...`: one subcommand per evaluated component, each printing
-//! its metric on labelled data. Each area keeps its arguments and
-//! implementation in its own file (e.g. `claims.rs`, `retrieval.rs`).
+//! its figures on labelled data. The arguments and drivers are the library's
+//! (`veracity::eval`).
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use veracity::eval;
 
-use super::{claims, retrieval, GlobalArgs};
+use super::GlobalArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum EvalCmd {
     /// Check-worthiness: P/R/F1 on ClaimBuster's held-out split, MAP on CheckThat! files.
-    Checkworthiness(claims::EvalArgs),
+    Checkworthiness(eval::checkworthiness::EvalArgs),
     /// Retrieval quality on SciFact-format data: recall@1/10/100 and nDCG@10 for BM25, dense and hybrid.
-    Retrieval(retrieval::RetrievalArgs),
+    Retrieval(eval::retrieval::RetrievalArgs),
     /// Verdict accuracy, macro-F1 and confusion matrix on Climate-FEVER and/or SciFact.
-    Verdicts(super::eval_verdicts::EvalVerdictsArgs),
+    Verdicts(eval::verdicts::EvalVerdictsArgs),
     /// Propaganda scoring: k-fold CV on PTC articles, or the model on meme texts.
-    Propaganda(super::propaganda::EvalPropagandaArgs),
+    Propaganda(eval::propaganda::EvalPropagandaArgs),
 }
 
 pub fn run(g: &GlobalArgs, c: &EvalCmd) -> anyhow::Result<ExitCode> {
+    let models = g.encoder_options();
     match c {
-        EvalCmd::Checkworthiness(a) => claims::run_eval(g, a),
-        EvalCmd::Retrieval(a) => retrieval::run_eval(g, a),
-        EvalCmd::Verdicts(a) => super::eval_verdicts::run(g, a),
-        EvalCmd::Propaganda(a) => super::propaganda::run_eval(g, a),
+        EvalCmd::Checkworthiness(a) => eval::checkworthiness::run(&models, a)?,
+        EvalCmd::Retrieval(a) => eval::retrieval::run(&models, a)?,
+        EvalCmd::Verdicts(a) => eval::verdicts(&models, a)?,
+        EvalCmd::Propaganda(a) => eval::propaganda::run(&models, a)?,
     }
+    Ok(ExitCode::SUCCESS)
 }

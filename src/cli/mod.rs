@@ -7,13 +7,9 @@ mod check;
 mod claims;
 mod embed;
 mod eval;
-mod eval_head;
-mod eval_verdicts;
 mod index;
 mod models;
-mod progress;
 mod propaganda;
-mod retrieval;
 mod search;
 mod train;
 
@@ -84,33 +80,18 @@ impl GlobalArgs {
         self.encoder_with(emb::Readout::default())
     }
 
-    /// Resolve and load another model than `--model` (same home, device,
-    /// backend and network settings; `--model-dir` belongs to `--model`).
-    pub fn encoder_for(&self, model: &str) -> anyhow::Result<Box<dyn emb::Encoder>> {
-        let mut resolve = self.resolve_options();
-        resolve.model = model.to_string();
-        resolve.model_dir = None;
-        self.load(resolve, emb::Readout::default())
-    }
-
     /// Resolve and load the sentence encoder with another readout.
     pub fn encoder_with(&self, readout: emb::Readout) -> anyhow::Result<Box<dyn emb::Encoder>> {
-        self.load(self.resolve_options(), readout)
+        Ok(emb::load_encoder_with(&self.encoder_options(), readout)?)
     }
 
-    fn load(
-        &self,
-        resolve: ResolveOptions,
-        readout: emb::Readout,
-    ) -> anyhow::Result<Box<dyn emb::Encoder>> {
-        Ok(emb::load_encoder_with(
-            &EncoderOptions {
-                resolve,
-                device: self.device,
-                backend: self.backend,
-            },
-            readout,
-        )?)
+    /// How to load `--model` (resolution, device, backend).
+    pub fn encoder_options(&self) -> EncoderOptions {
+        EncoderOptions {
+            resolve: self.resolve_options(),
+            device: self.device,
+            backend: self.backend,
+        }
     }
 }
 
@@ -143,42 +124,6 @@ pub enum Command {
     /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
-}
-
-/// The running command line as `veracity ...`, with paths into the shared
-/// data folder written as `../shared/data/...`, so that a head's provenance
-/// reads the same on every machine. The options in `drop` (e.g. `--cache`,
-/// which does not change the result) are left out with their values.
-pub(crate) fn reproducible_command(drop: &[&str]) -> String {
-    let mut args: Vec<String> = Vec::new();
-    let mut skip_value = false;
-    for s in std::env::args().skip(1) {
-        if std::mem::take(&mut skip_value) {
-            continue;
-        }
-        if drop.contains(&s.as_str()) {
-            skip_value = true;
-            continue;
-        }
-        if drop.iter().any(|d| s.starts_with(&format!("{d}="))) {
-            continue;
-        }
-        args.push(s);
-    }
-    let args: Vec<String> = args
-        .into_iter()
-        .map(|s| {
-            if s.contains("/shared/data/") {
-                format!(
-                    "../shared/data/{}",
-                    s.split("/shared/data/").last().unwrap_or(&s)
-                )
-            } else {
-                s
-            }
-        })
-        .collect();
-    format!("veracity {}", args.join(" "))
 }
 
 fn init_logging(verbose: u8) {

@@ -1,27 +1,32 @@
-//! `veracity train ...`: one subcommand per learned head. Each area keeps its
-//! arguments and implementation in its own file (e.g. `claims.rs`).
+//! `veracity train ...`: one subcommand per learned head. The arguments and
+//! recipes are the library's (`veracity::train`).
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use veracity::train;
 
-use super::{claims, eval_head, propaganda, GlobalArgs};
+use super::GlobalArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum TrainCmd {
     /// Train the check-worthiness head on ClaimBuster (and optionally CheckThat!) data.
-    Checkworthiness(claims::TrainArgs),
+    Checkworthiness(train::checkworthiness::TrainArgs),
     /// Train the propaganda technique heads on the PTC corpus (SemEval-2020 Task 11).
-    Propaganda(propaganda::TrainPropagandaArgs),
+    Propaganda(train::propaganda::TrainPropagandaArgs),
     /// Train the stance head on Climate-FEVER and SciFact tuning claims and
     /// choose its thresholds ([stance] method = "head").
-    Stance(eval_head::TrainStanceArgs),
+    Stance(train::stance::TrainStanceArgs),
 }
 
 pub fn run(g: &GlobalArgs, c: &TrainCmd) -> anyhow::Result<ExitCode> {
+    let models = g.encoder_options();
+    // The provenance records the command that rebuilds the head.
+    let invocation: Vec<String> = std::env::args().skip(1).collect();
     match c {
-        TrainCmd::Checkworthiness(a) => claims::run_train(g, a),
-        TrainCmd::Propaganda(a) => propaganda::run_train(g, a),
-        TrainCmd::Stance(a) => eval_head::run_train(g, a),
+        TrainCmd::Checkworthiness(a) => train::checkworthiness::run(&models, a, &invocation)?,
+        TrainCmd::Propaganda(a) => train::propaganda::run(&models, a, &invocation)?,
+        TrainCmd::Stance(a) => train::stance::run(&models, a, &invocation)?,
     }
+    Ok(ExitCode::SUCCESS)
 }

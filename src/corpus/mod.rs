@@ -113,8 +113,9 @@ pub struct Hit {
 }
 
 /// A passage retriever. The embedded tantivy searcher implements it; a remote
-/// engine can too.
-pub trait Retriever {
+/// engine or an in-memory list can too (see `examples/custom_retriever.rs`).
+/// `Send + Sync`, so that one [`crate::Analyzer`] can serve several threads.
+pub trait Retriever: Send + Sync {
     /// The `k` best passages for `query`, best first.
     fn search(&self, query: &str, k: usize) -> Result<Vec<Hit>, CorpusError>;
 }
@@ -144,7 +145,7 @@ pub enum CorpusError {
     Query { query: String, reason: String },
     #[error("embedding failed: {0}")]
     Embed(#[from] crate::embed::EmbedError),
-    #[error("dense vectors in {path} were made by {found} ({found_dims} dims) but the encoder is {expected} ({expected_dims} dims); re-run `veracity index add --dense` with the same --model, or search without stored vectors")]
+    #[error("dense vectors in {path} were made by {found} ({found_dims} dims) but the encoder is {expected} ({expected_dims} dims); rebuild the dense vectors with the model {found}, or search with that model, or without stored vectors")]
     DenseModel {
         path: PathBuf,
         found: String,

@@ -7,11 +7,12 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::dense;
 use super::index::{Index, StoredPassage};
 use super::{CorpusError, Hit, Retriever};
-use crate::embed::{dot, CachedEncoder, Encoder};
+use crate::embed::{dot, CachedEncoder, Encoder, EncoderHandle};
 
 /// Which scores rank the hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,18 +93,24 @@ pub struct Candidate {
 /// The embedded retriever over one or more indexes.
 pub struct HybridSearcher<'a> {
     indexes: Vec<Index>,
-    inner: Option<&'a dyn Encoder>,
+    inner: Option<EncoderHandle<'a>>,
     encoder: Option<CachedEncoder<'a>>,
     opts: SearchOptions,
 }
 
+/// Passage and query vectors a long-lived searcher ([`HybridSearcher::shared`])
+/// keeps in memory at most.
+pub const SHARED_CACHE_VECTORS: usize = 50_000;
+
 impl<'a> HybridSearcher<'a> {
     /// A searcher over `indexes`; without an encoder it ranks by BM25 only.
+    /// Query and passage embeddings are cached for the searcher's lifetime.
     pub fn new(indexes: Vec<Index>, encoder: Option<&'a dyn Encoder>) -> Self {
+        let inner = encoder.map(EncoderHandle::from);
         HybridSearcher {
             indexes,
-            inner: encoder,
-            encoder: encoder.map(CachedEncoder::new),
+            encoder: inner.clone().map(CachedEncoder::new),
+            inner,
             opts: SearchOptions::default(),
         }
     }
@@ -119,8 +126,8 @@ impl<'a> HybridSearcher<'a> {
 
     /// Keep on-the-fly passage embeddings in a cache file across runs.
     pub fn with_cache_file(mut self, path: &Path) -> Result<Self, CorpusError> {
-        if let Some(inner) = self.inner {
-            self.encoder = Some(CachedEncoder::with_file(inner, path)?);
+        if let Some(inner) = &self.inner {
+            self.encoder = Some(CachedEncoder::with_file(inner.clone(), path)?);
         }
         Ok(self)
     }
@@ -438,6 +445,23 @@ pub fn fuse(
             }
         })
         .collect()
+}
+
+impl HybridSearcher<'static> {
+    /// A searcher that owns (a share of) its encoder, so that it can live as
+    /// long as an [`crate::Analyzer`] and move between threads. Its embedding
+    /// cache holds at most [`SHARED_CACHE_VECTORS`] vectors.
+    pub fn shared(indexes: Vec<Index>, encoder: Option<Arc<dyn Encoder>>) -> Self {
+        let inner = encoder.map(EncoderHandle::from);
+        HybridSearcher {
+            indexes,
+            encoder: inner
+                .clone()
+                .map(|e| CachedEncoder::bounded(e, SHARED_CACHE_VECTORS)),
+            inner,
+            opts: SearchOptions::default(),
+        }
+    }
 }
 
 impl Retriever for HybridSearcher<'_> {

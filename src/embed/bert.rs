@@ -169,8 +169,8 @@ impl BertEncoder {
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, device)? };
         if mpnet && (backend == Backend::Candle || !device.is_cpu()) {
             return Err(EmbedError::DeviceUnavailable(format!(
-                "{} (MPNet) runs on veracity's native CPU backend only; use --device cpu and \
-                 --backend auto or native",
+                "{} (MPNet) runs on veracity's native CPU backend only; run it on the CPU with the \
+                 native (or automatic) backend",
                 m.short_name
             )));
         }

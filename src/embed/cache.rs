@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use super::{EmbedError, Encoder, Result};
+use super::{EmbedError, Encoder, EncoderHandle, Result};
 
 const MAGIC: &[u8; 4] = b"VEC1";
 
@@ -27,33 +27,47 @@ pub fn text_key(text: &str) -> u64 {
 
 /// An [`Encoder`] that remembers what it embedded.
 pub struct CachedEncoder<'a> {
-    inner: &'a dyn Encoder,
+    inner: EncoderHandle<'a>,
     map: Mutex<HashMap<u64, Vec<f32>>>,
+    /// In-memory entries kept at most (`None`: unbounded); when full, the
+    /// map starts afresh, so a long-lived cache stays within its bound.
+    capacity: Option<usize>,
     file: Option<Mutex<BufWriter<File>>>,
     path: Option<PathBuf>,
 }
 
 impl<'a> CachedEncoder<'a> {
-    /// An in-memory cache.
-    pub fn new(inner: &'a dyn Encoder) -> Self {
+    /// An unbounded in-memory cache (for one command's run).
+    pub fn new(inner: impl Into<EncoderHandle<'a>>) -> Self {
         CachedEncoder {
-            inner,
+            inner: inner.into(),
             map: Mutex::new(HashMap::new()),
+            capacity: None,
             file: None,
             path: None,
         }
     }
 
+    /// An in-memory cache of at most `capacity` vectors (at least one): when
+    /// it is full it is emptied before the next vector goes in. For a cache
+    /// that lives as long as a server.
+    pub fn bounded(inner: impl Into<EncoderHandle<'a>>, capacity: usize) -> Self {
+        let mut c = CachedEncoder::new(inner);
+        c.capacity = Some(capacity.max(1));
+        c
+    }
+
     /// A cache persisted at `path` (created when absent). A file written for a
     /// different model or size is replaced.
-    pub fn with_file(inner: &'a dyn Encoder, path: &Path) -> Result<Self> {
+    pub fn with_file(inner: impl Into<EncoderHandle<'a>>, path: &Path) -> Result<Self> {
+        let inner = inner.into();
         let mut map = HashMap::new();
         let mut valid = false;
         if let Ok(mut f) = File::open(path) {
             let mut buf = Vec::new();
             f.read_to_end(&mut buf)
                 .map_err(|e| EmbedError::io(path, e))?;
-            if let Some((m, complete)) = parse(&buf, inner) {
+            if let Some((m, complete)) = parse(&buf, &*inner) {
                 map = m;
                 valid = true;
                 if complete < buf.len() {
@@ -98,6 +112,7 @@ impl<'a> CachedEncoder<'a> {
         Ok(CachedEncoder {
             inner,
             map: Mutex::new(map),
+            capacity: None,
             file: Some(Mutex::new(w)),
             path: Some(path.to_path_buf()),
         })
@@ -160,6 +175,9 @@ impl CachedEncoder<'_> {
             if map.contains_key(&key) {
                 continue;
             }
+            if self.capacity.is_some_and(|c| map.len() >= c) {
+                map.clear();
+            }
             if let (Some(f), Some(p)) = (&self.file, &self.path) {
                 let mut w = f.lock().expect("cache lock");
                 let io = |e| EmbedError::io(p, e);
@@ -177,23 +195,36 @@ impl CachedEncoder<'_> {
 impl Encoder for CachedEncoder<'_> {
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let keys: Vec<u64> = texts.iter().map(|t| text_key(t)).collect();
-        let mut missing: Vec<usize> = Vec::new();
-        {
+        // Vectors found in the map now; the rest are embedded once each (a
+        // text repeated in the batch too) and filled in from the fresh ones,
+        // not re-read from the map, which a bounded cache may have emptied.
+        let mut out: Vec<Option<Vec<f32>>> = {
             let map = self.map.lock().expect("cache lock");
-            let mut seen = std::collections::HashSet::new();
-            for (i, k) in keys.iter().enumerate() {
-                if !map.contains_key(k) && seen.insert(*k) {
-                    missing.push(i);
-                }
+            keys.iter().map(|k| map.get(k).cloned()).collect()
+        };
+        let mut missing: Vec<usize> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, k) in keys.iter().enumerate() {
+            if out[i].is_none() && seen.insert(*k) {
+                missing.push(i);
             }
         }
         if !missing.is_empty() {
             let todo: Vec<&str> = missing.iter().map(|&i| texts[i]).collect();
             let vecs = self.inner.embed(&todo)?;
+            let fresh: HashMap<u64, &Vec<f32>> =
+                missing.iter().map(|&i| keys[i]).zip(&vecs).collect();
+            for (slot, k) in out.iter_mut().zip(&keys) {
+                if slot.is_none() {
+                    *slot = fresh.get(k).map(|v| (*v).clone());
+                }
+            }
             self.store(missing.iter().map(|&i| keys[i]).zip(vecs))?;
         }
-        let map = self.map.lock().expect("cache lock");
-        Ok(keys.iter().map(|k| map[k].clone()).collect())
+        Ok(out
+            .into_iter()
+            .map(|v| v.expect("every text was found or embedded"))
+            .collect())
     }
 
     fn dims(&self) -> usize {
@@ -354,5 +385,16 @@ pub(crate) mod tests {
                 .embed(&["first text", "second text", "third text"])
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn a_bounded_cache_stays_within_its_bound_and_still_answers() {
+        let inner = LetterEncoder::new();
+        let c = CachedEncoder::bounded(&inner, 2);
+        let texts = ["one", "two", "three", "one", "four", "four"];
+        let got = c.embed(&texts).unwrap();
+        assert!(c.len() <= 2, "{} entries cached", c.len());
+        assert_eq!(got, inner.embed(&texts).unwrap());
+        assert_eq!(got[4], got[5]);
     }
 }

@@ -6,7 +6,8 @@ use candle_core::Device;
 use super::{EmbedError, Result};
 
 /// Which device to run the model on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DeviceChoice {
     /// CUDA or Metal when built in and present, else CPU.
     #[default]

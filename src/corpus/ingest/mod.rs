@@ -12,7 +12,7 @@ pub mod jsonl;
 pub mod wiki;
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -67,6 +67,67 @@ pub trait Sink {
     fn warning(&mut self, path: &Path, line: u64, reason: &str);
     /// Input bytes consumed so far in the current file (for progress).
     fn progress(&mut self, _bytes_in_file: u64) {}
+}
+
+/// A record that was skipped, or read with a problem, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordNote {
+    pub path: PathBuf,
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RecordNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.reason)
+    }
+}
+
+/// A [`Sink`] that keeps the documents in memory, and every skipped record
+/// and warning, for the caller to report.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub docs: Vec<Document>,
+    pub skipped: Vec<RecordNote>,
+    pub warnings: Vec<RecordNote>,
+}
+
+impl Sink for Collected {
+    fn document(&mut self, doc: Document) -> Result<(), CorpusError> {
+        self.docs.push(doc);
+        Ok(())
+    }
+    fn skipped(&mut self, path: &Path, line: u64, reason: &str) {
+        self.skipped.push(RecordNote {
+            path: path.to_path_buf(),
+            line,
+            reason: reason.to_string(),
+        });
+    }
+    fn warning(&mut self, path: &Path, line: u64, reason: &str) {
+        self.warnings.push(RecordNote {
+            path: path.to_path_buf(),
+            line,
+            reason: reason.to_string(),
+        });
+    }
+}
+
+/// Read every document of `paths` (files or folders, as [`ingest_path`]
+/// reads them) into memory. A path that does not exist is an error; a bad
+/// record is skipped and noted.
+pub fn collect(paths: &[PathBuf], opts: &IngestOptions) -> Result<Collected, CorpusError> {
+    let mut sink = Collected::default();
+    for p in paths {
+        if !p.exists() {
+            return Err(CorpusError::io(
+                p,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            ));
+        }
+        ingest_path(p, opts, &mut sink)?;
+    }
+    Ok(sink)
 }
 
 /// What a path is read as.

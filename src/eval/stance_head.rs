@@ -1,5 +1,5 @@
 //! `veracity eval verdicts --stance-head`: an experiment with the learned
-//! stance head ([`veracity::verdict::head`]).
+//! stance head ([`crate::verdict::head`]).
 //!
 //! The head is trained on the stance-labelled pairs of the tuning claims
 //! (the same hash split as the verdict evaluation) of the data sets named in
@@ -17,20 +17,18 @@
 //! refutations). docs/verdicts.md gives the figures.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::ExitCode;
 
-use anyhow::{bail, Context};
-use clap::Args;
+use crate::embed::{cache::text_key, Encoder};
+use crate::error::{bail, OptionExt};
+use crate::verdict::config::StanceConfig;
+use crate::verdict::head::{self, HeadTrainOptions, StanceHead};
+use crate::verdict::{Conflicts, Stance, StanceMethod, VerdictConfig, VerdictKind};
+use crate::{Error, Result};
 use rayon::prelude::*;
-use veracity::embed::{cache::text_key, Encoder};
-use veracity::verdict::config::StanceConfig;
-use veracity::verdict::head::{self, HeadTrainOptions, StanceHead};
-use veracity::verdict::{Conflicts, Stance, StanceMethod, VerdictConfig, VerdictKind};
 
-use super::eval_verdicts::{
+use crate::eval::verdicts::{
     gold_row, is_heldout, print_confusion, print_metrics, score_verdicts, steps, Case, DataKey,
-    Dataset, Gold, Scores,
+    Dataset, Gold, HeadOptionArgs, Scores,
 };
 
 const FOLDS: u64 = 5;
@@ -60,47 +58,27 @@ fn fold(id: &str) -> usize {
     (text_key(&format!("stance-fold:{id}")) % FOLDS) as usize
 }
 
-/// Embeddings of `texts`, by text (the encoder's cache makes repeats free).
-pub(crate) fn embed_all(
-    enc: &dyn Encoder,
-    texts: Vec<&str>,
-) -> anyhow::Result<HashMap<String, Vec<f32>>> {
-    let mut uniq: Vec<&str> = texts;
-    uniq.sort_unstable();
-    uniq.dedup();
-    let pb = super::progress::bar(uniq.len() as u64, "embedding", "sentences");
-    let mut out = HashMap::with_capacity(uniq.len());
-    for part in uniq.chunks(256) {
-        for (t, v) in part.iter().zip(enc.embed(part)?) {
-            out.insert(t.to_string(), v);
-        }
-        pb.inc(part.len() as u64);
-    }
-    pb.finish_and_clear();
-    Ok(out)
-}
-
 /// Embeddings and content-token matrices ([`head::TokenMatrix`]) of `texts`,
 /// by text, from one forward pass per text.
 #[allow(clippy::type_complexity)]
 fn embed_tokens_all(
     enc: &dyn Encoder,
     texts: Vec<&str>,
-) -> anyhow::Result<(
+) -> Result<(
     HashMap<String, Vec<f32>>,
     HashMap<String, head::TokenMatrix>,
 )> {
     let mut uniq: Vec<&str> = texts;
     uniq.sort_unstable();
     uniq.dedup();
-    let pb = super::progress::bar(uniq.len() as u64, "token states", "sentences");
+    let pb = crate::progress::bar(uniq.len() as u64, "token states", "sentences");
     let (mut emb, mut toks) = (HashMap::new(), HashMap::new());
     for part in uniq.chunks(64) {
-        let states = enc.embed_tokens(part)?.with_context(|| {
-            format!(
+        let states = enc.embed_tokens(part)?.ok_or_else(|| {
+            Error::Invalid(format!(
                 "the encoder {} gives no token states; drop --head-alignment",
                 enc.name()
-            )
+            ))
         })?;
         for (t, ts) in part.iter().zip(states) {
             toks.insert(t.to_string(), head::TokenMatrix::new(&ts, enc.dims()));
@@ -247,14 +225,18 @@ fn fold_of(d: &Dataset, id: &str) -> usize {
     }
 }
 
-pub fn run(
+/// Train and measure the stance head on `sets` (embedded by `enc`): its
+/// training pairs come from the tuning claims of the data sets in
+/// `train_on`, the split is the verdict evaluation's (`heldout`).
+pub(crate) fn run(
     enc: &dyn Encoder,
     sets: &[Dataset],
     cfg: &VerdictConfig,
-    a: &super::eval_verdicts::EvalVerdictsArgs,
-) -> anyhow::Result<HeadOutcome> {
-    let heldout = a.heldout;
-    let train_on = |d: &Dataset| a.head_train_on.contains(&d.key) && !d.pairs.is_empty();
+    heldout: f64,
+    train_on: &[DataKey],
+    opts: &HeadOptionArgs,
+) -> Result<HeadOutcome> {
+    let train_on = |d: &Dataset| train_on.contains(&d.key) && !d.pairs.is_empty();
     if !sets.iter().any(train_on) {
         bail!(
             "--stance-head needs stance-labelled pairs from a data set named in --head-train-on \
@@ -273,11 +255,11 @@ pub fn run(
             texts.push(&p.2);
         }
     }
-    let alignment = a.head.head_alignment;
+    let alignment = opts.head_alignment;
     let (emb, toks) = if alignment {
         embed_tokens_all(enc, texts)?
     } else {
-        (embed_all(enc, texts)?, HashMap::new())
+        (super::embed_all(enc, &texts)?, HashMap::new())
     };
     // The head's input row of a (claim, sentence) pair.
     let feat = |claim: &str, text: &str, k: &Conflicts| -> Vec<f32> {
@@ -340,7 +322,7 @@ pub fn run(
         x.extend(xd);
         y.extend(yd);
         folds.extend(fd);
-        if a.head.head_identity_pairs {
+        if opts.head_identity_pairs {
             let (xi, fi) = identity_rows(d, false);
             println!(
                 "  + {} identity pairs (each tuning claim with itself, supports)",
@@ -364,11 +346,11 @@ pub fn run(
     // Cross-fitted models per weight decay; keep the best by evidence-level
     // macro-F1 of the cross-fitted predictions (tuning part only).
     let mut chosen: Option<Chosen> = None;
-    for &wd in &a.head.head_weight_decay {
+    for &wd in &opts.head_weight_decay {
         let opts = HeadTrainOptions {
-            steps: a.head.head_steps,
+            steps: opts.head_steps,
             weight_decay: wd,
-            hidden: a.head.head_hidden,
+            hidden: opts.head_hidden,
             ..Default::default()
         };
         let mut fold_models: Vec<StanceHead> = Vec::new();
@@ -604,126 +586,5 @@ pub fn run(
         encoder: enc.name().to_string(),
         dims: enc.dims(),
         alignment,
-    })
-}
-
-/// `veracity train stance`.
-#[derive(Debug, Args)]
-pub struct TrainStanceArgs {
-    /// Climate-FEVER JSONL file with evidence labels (evidence_label).
-    #[arg(long, value_name = "FILE")]
-    pub climate_fever: PathBuf,
-    /// SciFact corpus.jsonl (abstracts split into sentences).
-    #[arg(long, value_name = "FILE")]
-    pub scifact_corpus: PathBuf,
-    /// SciFact claims JSONL with rationales (claims_train.jsonl).
-    #[arg(long, value_name = "FILE")]
-    pub scifact_claims: PathBuf,
-    /// Share of claims held out (by a hash of the claim id), never trained
-    /// or tuned on; the same split as `eval verdicts`.
-    #[arg(long, default_value_t = 0.3, value_name = "FRACTION")]
-    pub heldout: f64,
-    #[command(flatten)]
-    pub head: super::eval_verdicts::HeadOptionArgs,
-    /// Persistent embedding cache file, so that re-runs do not embed again.
-    #[arg(long, value_name = "FILE")]
-    pub cache: Option<PathBuf>,
-    /// Where to write the head (JSON).
-    #[arg(long, default_value = "models/heads/stance.json", value_name = "FILE")]
-    pub out: PathBuf,
-}
-
-/// Train the stance head exactly as `eval verdicts --stance-head
-/// --head-train-on climate-fever,scifact` does (it prints the same report)
-/// and write it with its provenance and the chosen `[stance]` thresholds.
-pub fn run_train(g: &super::GlobalArgs, a: &TrainStanceArgs) -> anyhow::Result<ExitCode> {
-    use super::eval_verdicts::{EvalVerdictsArgs, Pool, RetrieverKind};
-    let ev = EvalVerdictsArgs {
-        climate_fever: Some(a.climate_fever.clone()),
-        scifact_corpus: Some(a.scifact_corpus.clone()),
-        scifact_claims: Some(a.scifact_claims.clone()),
-        scifact_pool: Pool::Cited,
-        config: None,
-        heldout: a.heldout,
-        tune: false,
-        retriever: RetrieverKind::Exact,
-        cache: a.cache.clone(),
-        stance_model: None,
-        stance_cache: None,
-        stance_head: true,
-        head_train_on: vec![DataKey::ClimateFever, DataKey::Scifact],
-        head: a.head.clone(),
-    };
-    super::eval_verdicts::run_with(g, &ev, |o| {
-        let mut data = Vec::new();
-        for p in [&a.climate_fever, &a.scifact_corpus, &a.scifact_claims] {
-            data.push(serde_json::json!({
-                "file": p.file_name().map(|f| f.to_string_lossy().into_owned()),
-                "sha256": veracity::embed::models::sha256_file(p)?,
-            }));
-        }
-        let st = &o.config.stance;
-        let provenance = serde_json::json!({
-            "command": super::reproducible_command(&["--cache", "--out"]),
-            "veracity_version": env!("CARGO_PKG_VERSION"),
-            "data": data,
-            "split": format!(
-                "claims whose hash of id (\"verdict-split:<id>\") falls in the first {:.0}% are held out; \
-                 only the other (tuning) claims' pairs are trained on",
-                a.heldout * 100.0
-            ),
-            "pairs": o.pairs.iter().map(|(n, c)| serde_json::json!({
-                "data_set": n, "supports": c[0], "refutes": c[1], "neutral": c[2],
-            })).collect::<Vec<_>>(),
-            "scifact_neutral": "at most 3 non-rationale sentences of the cited abstracts per claim, by a hash of (claim, abstract, sentence)",
-            "identity_pairs": {
-                "count": o.identity_pairs,
-                "what": "every tuning claim of both data sets paired with itself, labelled supports",
-            },
-            "options": {
-                "steps": o.options.steps,
-                "lr": o.options.lr,
-                "weight_decay": o.options.weight_decay,
-                "weight_decay_chosen_from": a.head.head_weight_decay,
-                "hidden_units": o.options.hidden,
-                "token_alignment": o.alignment,
-                "init": if o.options.hidden > 0 {
-                    format!("hidden layer: He-normal from seed {}; output layer: zeros", o.options.seed)
-                } else {
-                    "zeros (deterministic, no seed)".to_string()
-                },
-            },
-            "thresholds": {
-                "chosen_on": "pooled tuning claims of both data sets, cross-fitted (5 folds by a hash of the claim id)",
-                "head_top_k": st.head_top_k,
-                "head_support_similarity": st.head_support_similarity,
-                "head_support_probability": st.head_support_probability,
-                "head_refute_probability": st.head_refute_probability,
-                "head_rule_conflicts": st.head_rule_conflicts,
-            },
-        });
-        let file = head::StanceHeadFile {
-            format: head::FORMAT.into(),
-            encoder: o.encoder,
-            dims: o.dims,
-            alignment: o.alignment,
-            provenance,
-            head: o.head,
-        };
-        if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(&a.out, serde_json::to_string(&file)? + "\n")
-            .with_context(|| format!("writing {}", a.out.display()))?;
-        println!(
-            "\nwrote {}; its thresholds for config/verdict.toml:\n[stance]\nhead_top_k = {}\nhead_support_similarity = {}\nhead_support_probability = {}\nhead_refute_probability = {}\nhead_rule_conflicts = {}",
-            a.out.display(),
-            st.head_top_k,
-            st.head_support_similarity,
-            st.head_support_probability,
-            st.head_refute_probability,
-            st.head_rule_conflicts
-        );
-        Ok(())
     })
 }

@@ -19,118 +19,161 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{bail, Context};
-use clap::Args;
-use rayon::prelude::*;
-use serde::Deserialize;
-use veracity::embed::{cache::text_key, CachedEncoder, Encoder};
-use veracity::verdict::{
+use crate::embed::{cache::text_key, Encoder};
+use crate::error::ResultExt;
+use crate::verdict::{
     assess, assess_with, Conflicts, MemoryIndex, Passage, SourceKind, VerdictConfig, VerdictKind,
 };
+use crate::Result;
+use rayon::prelude::*;
+use serde::Deserialize;
 
-use super::GlobalArgs;
-
-#[derive(Debug, Args)]
+#[derive(Debug)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct EvalVerdictsArgs {
     /// Climate-FEVER JSONL file (claim, claim_label, evidences[]).
-    #[arg(long, value_name = "FILE")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub climate_fever: Option<PathBuf>,
     /// SciFact corpus.jsonl (doc_id, title, abstract[] sentences); needs --scifact-claims.
-    #[arg(long, value_name = "FILE", requires = "scifact_claims")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "FILE", requires = "scifact_claims")
+    )]
     pub scifact_corpus: Option<PathBuf>,
     /// SciFact claims JSONL (id, claim, evidence{}); needs --scifact-corpus.
-    #[arg(long, value_name = "FILE", requires = "scifact_corpus")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "FILE", requires = "scifact_corpus")
+    )]
     pub scifact_claims: Option<PathBuf>,
     /// SciFact evidence pool: `cited` = the abstracts the claims cite (a
     /// re-ranking test like Climate-FEVER's, about 5,000 sentences), `all` = the whole corpus.
-    #[arg(long, value_enum, default_value_t = Pool::Cited)]
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = Pool::Cited))]
     pub scifact_pool: Pool,
     /// Threshold overrides (TOML, keys as in config/verdict.toml).
-    #[arg(long, value_name = "FILE")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub config: Option<PathBuf>,
     /// Share of claims held out from tuning (chosen by a hash of the claim id).
-    #[arg(long, default_value_t = 0.3, value_name = "FRACTION")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = 0.3, value_name = "FRACTION")
+    )]
     pub heldout: f64,
     /// Grid-search the stance thresholds on the tuning part and report the
     /// best setting on both parts (the held-out part is never used to choose).
-    #[arg(long)]
+    #[cfg_attr(feature = "cli", arg(long))]
     pub tune: bool,
     /// Evidence retrieval: `exact` = brute-force cosine over the corpus
     /// sentences; `hybrid` = the production path (a temporary corpus index,
     /// BM25 + cosine hybrid search of passages, then their sentences).
-    #[arg(long, value_enum, default_value_t = RetrieverKind::Exact)]
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = RetrieverKind::Exact))]
     pub retriever: RetrieverKind,
     /// Persistent embedding cache file, so that re-runs do not embed again.
-    #[arg(long, value_name = "FILE")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub cache: Option<PathBuf>,
     /// Decide stance with another model than --model, as `check --stance-model`
     /// does: --model retrieves the candidates (at least 20 per claim), this model
     /// re-scores their similarity to the claim and feeds the stance head.
-    #[arg(long, value_name = "MODEL")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "MODEL"))]
     pub stance_model: Option<String>,
     /// Persistent embedding cache file for the --stance-model (one file per model).
-    #[arg(long, value_name = "FILE", requires = "stance_model")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "FILE", requires = "stance_model")
+    )]
     pub stance_cache: Option<PathBuf>,
     /// Experimental: also train the learned stance head on the stance-labelled
     /// pairs of the tuning claims of the --head-train-on data sets (5-fold
     /// cross-fitted there), choose its thresholds on those tuning claims and
     /// report its verdicts on every data set.
-    #[arg(long)]
+    #[cfg_attr(feature = "cli", arg(long))]
     pub stance_head: bool,
     /// Data sets whose tuning claims give the stance head its training pairs
     /// and its claim-level thresholds: `climate-fever` (evidence_label of the
     /// evidence sentences) and/or `scifact` (rationale sentences labelled
     /// SUPPORT / CONTRADICT, plus at most 3 non-rationale sentences of the
     /// cited abstracts per claim as neutral pairs).
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "climate-fever",
-        value_name = "SET,..."
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "climate-fever",
+            value_name = "SET,..."
+        )
     )]
     pub head_train_on: Vec<DataKey>,
-    #[command(flatten)]
+    #[cfg_attr(feature = "cli", command(flatten))]
     pub head: HeadOptionArgs,
 }
 
 /// Training options of the stance head (`eval verdicts --stance-head`,
 /// `train stance`).
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct HeadOptionArgs {
     /// AdamW weight decay(s) for the stance head; with several values the one
     /// with the best cross-fitted evidence-level macro-F1 on the tuning part is used.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "1,3,10,30,100",
-        value_name = "W,..."
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1,3,10,30,100",
+            value_name = "W,..."
+        )
     )]
     pub head_weight_decay: Vec<f64>,
     /// AdamW steps (full batch) for the stance head.
-    #[arg(long, default_value_t = 300, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 300, value_name = "N"))]
     pub head_steps: usize,
     /// Feed the head the token-alignment features of each pair (how well the
     /// claim's tokens are matched by the sentence's; needs the encoder's
     /// token states); `false` to measure the head without them.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL"))]
     pub head_alignment: bool,
     /// ReLU units of a hidden layer in the stance head (0: softmax
     /// regression on the features, the shipped form).
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0, value_name = "N"))]
     pub head_hidden: usize,
     /// Also train on every tuning claim paired with itself as `supports` (a
     /// sentence states what it states; the labelled pairs never show it, and
     /// heads trained without them can read an identical sentence as
     /// refuting); `false` to measure the head without them.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL"))]
     pub head_identity_pairs: bool,
 }
 
+/// How an evaluation run splits its claims, finds their evidence and picks
+/// its thresholds (what `eval verdicts` and `train stance` share).
+#[derive(Debug, Clone, Copy)]
+pub struct Protocol {
+    /// Share of claims held out from tuning, by a hash of the claim id.
+    pub heldout: f64,
+    pub retriever: RetrieverKind,
+    /// Grid-search the stance thresholds on the tuning part.
+    pub tune: bool,
+    /// Whether the thresholds come from an override file.
+    pub config_given: bool,
+}
+
+impl EvalVerdictsArgs {
+    /// The run's [`Protocol`].
+    pub fn protocol(&self) -> Protocol {
+        Protocol {
+            heldout: self.heldout,
+            retriever: self.retriever,
+            tune: self.tune,
+            config_given: self.config.is_some(),
+        }
+    }
+}
+
 /// How evidence is retrieved in the evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum RetrieverKind {
     /// Exact cosine nearest neighbours over all corpus sentences.
     Exact,
@@ -139,7 +182,8 @@ pub enum RetrieverKind {
 }
 
 /// Which labelled data set a [`Dataset`] comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DataKey {
     /// Climate-FEVER (--climate-fever).
     ClimateFever,
@@ -148,7 +192,8 @@ pub enum DataKey {
 }
 
 /// Which SciFact abstracts make the evidence corpus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Pool {
     /// Abstracts cited by (or holding evidence for) some claim of the file.
     Cited,
@@ -211,85 +256,10 @@ pub(crate) struct Dataset {
     pub(crate) pairs: Vec<(String, String, String, usize)>,
 }
 
-pub fn run(g: &GlobalArgs, a: &EvalVerdictsArgs) -> anyhow::Result<ExitCode> {
-    run_with(g, a, |_| Ok(()))
-}
-
-/// [`run`], then `on_head` with the stance head's outcome (when trained).
-pub(crate) fn run_with(
-    g: &GlobalArgs,
-    a: &EvalVerdictsArgs,
-    on_head: impl FnOnce(super::eval_head::HeadOutcome) -> anyhow::Result<()>,
-) -> anyhow::Result<ExitCode> {
-    if a.climate_fever.is_none() && a.scifact_corpus.is_none() {
-        bail!("nothing to evaluate: pass --climate-fever FILE and/or --scifact-corpus FILE --scifact-claims FILE");
-    }
-    if !(0.0..1.0).contains(&a.heldout) {
-        bail!("--heldout must be in [0, 1), got {}", a.heldout);
-    }
-    let cfg = match &a.config {
-        Some(p) => VerdictConfig::load(p)?,
-        None => VerdictConfig::default(),
-    };
-    let inner = g.encoder()?;
-    let enc: Box<dyn Encoder + '_> = match &a.cache {
-        Some(p) => Box::new(
-            CachedEncoder::with_file(inner.as_ref(), p)
-                .with_context(|| format!("opening embedding cache {}", p.display()))?,
-        ),
-        None => Box::new(CachedEncoder::new(inner.as_ref())),
-    };
-    // Retrieve more than top_k once, so that tuning may vary what is kept.
-    let k = cfg.retrieval.top_k.max(20);
-    let mut sets = Vec::new();
-    if let Some(p) = &a.climate_fever {
-        sets.push(load_climate_fever(p, enc.as_ref(), k, a, &cfg)?);
-    }
-    if let (Some(c), Some(q)) = (&a.scifact_corpus, &a.scifact_claims) {
-        sets.push(load_scifact(
-            c,
-            q,
-            a.scifact_pool,
-            enc.as_ref(),
-            k,
-            a,
-            &cfg,
-        )?);
-    }
-    let stance_inner = match &a.stance_model {
-        Some(m) => Some(g.encoder_for(m)?),
-        None => None,
-    };
-    let stance_enc: Option<Box<dyn Encoder + '_>> = match (&stance_inner, &a.stance_cache) {
-        (Some(i), Some(p)) => Some(Box::new(
-            CachedEncoder::with_file(i.as_ref(), p)
-                .with_context(|| format!("opening embedding cache {}", p.display()))?,
-        )),
-        (Some(i), None) => Some(Box::new(CachedEncoder::new(i.as_ref()))),
-        _ => None,
-    };
-    if let Some(se) = &stance_enc {
-        println!(
-            "candidates retrieved by {}, re-scored and judged by {} (--stance-model)\n",
-            enc.name(),
-            se.name()
-        );
-        rescore(se.as_ref(), &mut sets)?;
-    }
-    let judge: &dyn Encoder = stance_enc.as_deref().unwrap_or(enc.as_ref());
-    for d in &sets {
-        report(d, &cfg, a)?;
-    }
-    if a.stance_head {
-        on_head(super::eval_head::run(judge, &sets, &cfg, a)?)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// Re-score every case's candidate passages by their cosine to the claim
 /// under `enc`, most similar first (conflicts kept with their passage), as
 /// `check --stance-model` does after retrieval.
-fn rescore(enc: &dyn Encoder, sets: &mut [Dataset]) -> anyhow::Result<()> {
+pub(crate) fn rescore(enc: &dyn Encoder, sets: &mut [Dataset]) -> Result<()> {
     for d in sets.iter_mut() {
         let texts: Vec<String> = d
             .cases
@@ -297,7 +267,7 @@ fn rescore(enc: &dyn Encoder, sets: &mut [Dataset]) -> anyhow::Result<()> {
             .flat_map(|c| std::iter::once(&c.claim).chain(c.passages.iter().map(|p| &p.text)))
             .cloned()
             .collect();
-        let vecs = super::eval_head::embed_all(enc, texts.iter().map(String::as_str).collect())?;
+        let vecs = super::embed_all(enc, &texts.iter().map(String::as_str).collect::<Vec<_>>())?;
         for c in &mut d.cases {
             let q = &vecs[&c.claim];
             let mut both: Vec<(Passage, Conflicts)> = c
@@ -305,7 +275,7 @@ fn rescore(enc: &dyn Encoder, sets: &mut [Dataset]) -> anyhow::Result<()> {
                 .drain(..)
                 .zip(c.conflicts.drain(..))
                 .map(|(mut p, k)| {
-                    p.similarity = veracity::embed::dot(q, &vecs[&p.text]);
+                    p.similarity = crate::embed::dot(q, &vecs[&p.text]);
                     (p, k)
                 })
                 .collect();
@@ -321,7 +291,7 @@ pub(crate) fn is_heldout(id: &str, frac: f64) -> bool {
 }
 
 /// Read a JSONL file, reporting malformed lines on stderr and counting them.
-fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<(Vec<T>, usize)> {
+fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<(Vec<T>, usize)> {
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut out = Vec::new();
     let mut skipped = 0;
@@ -347,15 +317,15 @@ fn evidence(
     passages: Vec<Passage>,
     claims: Vec<(String, String, Gold)>,
     k: usize,
-    a: &EvalVerdictsArgs,
+    p: &Protocol,
     cfg: &VerdictConfig,
-) -> anyhow::Result<Vec<Case>> {
-    match a.retriever {
+) -> Result<Vec<Case>> {
+    match p.retriever {
         RetrieverKind::Exact => {
             let idx = embed_corpus(enc, passages)?;
-            retrieve(enc, &idx, claims, k, a.heldout, cfg)
+            retrieve(enc, &idx, claims, k, p.heldout, cfg)
         }
-        RetrieverKind::Hybrid => retrieve_hybrid(enc, passages, claims, a.heldout, cfg),
+        RetrieverKind::Hybrid => retrieve_hybrid(enc, passages, claims, p.heldout, cfg),
     }
 }
 
@@ -367,8 +337,8 @@ fn retrieve_hybrid(
     claims: Vec<(String, String, Gold)>,
     heldout: f64,
     cfg: &VerdictConfig,
-) -> anyhow::Result<Vec<Case>> {
-    use veracity::corpus::{DocKind, Document, HybridSearcher, Index, Retriever};
+) -> Result<Vec<Case>> {
+    use crate::corpus::{DocKind, Document, HybridSearcher, Index, Retriever};
     let mut docs: Vec<Document> = Vec::new();
     for p in passages {
         match docs.last_mut() {
@@ -389,8 +359,8 @@ fn retrieve_hybrid(
     }
     let index = Index::temporary(&docs, Some(enc)).context("indexing the evaluation corpus")?;
     let searcher = HybridSearcher::new(vec![index], Some(enc));
-    let checker = veracity::verdict::check::Checker::new(enc, cfg.clone())?;
-    let pb = super::progress::bar(claims.len() as u64, "retrieving", "claims");
+    let checker = crate::verdict::check::Checker::new(enc, cfg.clone())?;
+    let pb = crate::progress::bar(claims.len() as u64, "retrieving", "claims");
     let mut cases = Vec::with_capacity(claims.len());
     for (id, claim, gold) in claims {
         let hits = searcher.search(&claim, cfg.retrieval.top_k)?;
@@ -413,8 +383,8 @@ fn retrieve_hybrid(
     Ok(cases)
 }
 
-fn embed_corpus(enc: &dyn Encoder, passages: Vec<Passage>) -> anyhow::Result<MemoryIndex> {
-    let pb = super::progress::bar(passages.len() as u64, "embedding corpus", "passages");
+fn embed_corpus(enc: &dyn Encoder, passages: Vec<Passage>) -> Result<MemoryIndex> {
+    let pb = crate::progress::bar(passages.len() as u64, "embedding corpus", "passages");
     let idx = MemoryIndex::build(enc, passages, 256, |n| pb.set_position(n as u64))?;
     pb.finish_and_clear();
     Ok(idx)
@@ -427,9 +397,9 @@ fn retrieve(
     k: usize,
     heldout: f64,
     cfg: &VerdictConfig,
-) -> anyhow::Result<Vec<Case>> {
+) -> Result<Vec<Case>> {
     let texts: Vec<&str> = claims.iter().map(|c| c.1.as_str()).collect();
-    let pb = super::progress::bar(texts.len() as u64, "embedding claims", "claims");
+    let pb = crate::progress::bar(texts.len() as u64, "embedding claims", "claims");
     let mut vecs = Vec::with_capacity(texts.len());
     for part in texts.chunks(256) {
         vecs.extend(enc.embed(part)?);
@@ -474,13 +444,13 @@ struct CfClaim {
     evidences: Vec<CfEvidence>,
 }
 
-fn load_climate_fever(
+pub(crate) fn load_climate_fever(
     path: &Path,
     enc: &dyn Encoder,
     k: usize,
-    a: &EvalVerdictsArgs,
+    p: &Protocol,
     cfg: &VerdictConfig,
-) -> anyhow::Result<Dataset> {
+) -> Result<Dataset> {
     let (rows, mut skipped) = read_jsonl::<CfClaim>(path)?;
     let mut pool: BTreeMap<String, Passage> = BTreeMap::new();
     let mut claims = Vec::new();
@@ -503,9 +473,9 @@ fn load_climate_fever(
         };
         for e in r.evidences {
             let class = match e.evidence_label.as_deref() {
-                Some("SUPPORTS") => Some(veracity::verdict::head::SUPPORTS),
-                Some("REFUTES") => Some(veracity::verdict::head::REFUTES),
-                Some("NOT_ENOUGH_INFO") => Some(veracity::verdict::head::NEUTRAL),
+                Some("SUPPORTS") => Some(crate::verdict::head::SUPPORTS),
+                Some("REFUTES") => Some(crate::verdict::head::REFUTES),
+                Some("NOT_ENOUGH_INFO") => Some(crate::verdict::head::NEUTRAL),
                 _ => None,
             };
             if let Some(c) = class {
@@ -528,7 +498,7 @@ fn load_climate_fever(
         claims.push((r.claim_id, r.claim, gold));
     }
     let corpus_size = pool.len();
-    let cases = evidence(enc, pool.into_values().collect(), claims, k, a, cfg)?;
+    let cases = evidence(enc, pool.into_values().collect(), claims, k, p, cfg)?;
     Ok(Dataset {
         key: DataKey::ClimateFever,
         name: format!("Climate-FEVER ({})", path.display()),
@@ -571,15 +541,15 @@ fn id_string(v: &serde_json::Value) -> String {
     }
 }
 
-fn load_scifact(
+pub(crate) fn load_scifact(
     corpus: &Path,
     claims_path: &Path,
     pool: Pool,
     enc: &dyn Encoder,
     k: usize,
-    a: &EvalVerdictsArgs,
+    p: &Protocol,
     cfg: &VerdictConfig,
-) -> anyhow::Result<Dataset> {
+) -> Result<Dataset> {
     let (docs, s1) = read_jsonl::<SfDoc>(corpus)?;
     let (rows, s2) = read_jsonl::<SfClaim>(claims_path)?;
     let cited: std::collections::HashSet<String> = rows
@@ -636,7 +606,7 @@ fn load_scifact(
             (id_string(&r.id), r.claim, gold)
         })
         .collect();
-    let cases = evidence(enc, passages, claims, k, a, cfg)?;
+    let cases = evidence(enc, passages, claims, k, p, cfg)?;
     Ok(Dataset {
         key: DataKey::Scifact,
         name: format!(
@@ -659,7 +629,7 @@ const SCIFACT_NEUTRAL_PER_CLAIM: usize = 3;
 /// [`SCIFACT_NEUTRAL_PER_CLAIM`] other sentences of the abstracts the claim
 /// cites, picked deterministically by a hash of (claim, abstract, sentence).
 fn scifact_pairs(docs: &[SfDoc], rows: &[SfClaim]) -> Vec<(String, String, String, usize)> {
-    use veracity::verdict::head::{NEUTRAL, REFUTES, SUPPORTS};
+    use crate::verdict::head::{NEUTRAL, REFUTES, SUPPORTS};
     let by_id: HashMap<String, &SfDoc> = docs.iter().map(|d| (id_string(&d.doc_id), d)).collect();
     let mut pairs = Vec::new();
     for r in rows {
@@ -758,7 +728,7 @@ impl Scores {
         if n == 0 || resamples == 0 {
             return (0.0, 0.0);
         }
-        let mut rng = veracity::rng::SplitMix64::new(seed);
+        let mut rng = crate::rng::SplitMix64::new(seed);
         let mut f1s: Vec<f64> = (0..resamples)
             .map(|_| {
                 let mut b = Scores::default();
@@ -859,7 +829,7 @@ fn tune(d: &Dataset, base: &VerdictConfig) -> (VerdictConfig, f64) {
             }
         }
     }
-    let pb = super::progress::bar(grid.len() as u64, "tuning", "settings");
+    let pb = crate::progress::bar(grid.len() as u64, "tuning", "settings");
     let best = grid
         .into_par_iter()
         .map(|c| {
@@ -873,7 +843,7 @@ fn tune(d: &Dataset, base: &VerdictConfig) -> (VerdictConfig, f64) {
     best
 }
 
-fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Result<()> {
+pub(crate) fn report(d: &Dataset, cfg: &VerdictConfig, p: &Protocol) -> Result<()> {
     let tuning = d.cases.iter().filter(|c| !c.heldout).count();
     let held = d.cases.len() - tuning;
     println!("== {}", d.name);
@@ -886,7 +856,7 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
     );
     println!(
         "split by hash of claim id: tuning {tuning}, held-out {held} ({:.0}%)",
-        a.heldout * 100.0
+        p.heldout * 100.0
     );
 
     // Baseline: similarity alone, best threshold on the tuning part.
@@ -904,7 +874,7 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
     println!("\nbaseline, similarity alone (supported when best cosine >= {bt:.2}, chosen on tuning; never refutes):");
     print_metrics(&bt_tune, &bt_held);
 
-    let (used, label) = if a.tune {
+    let (used, label) = if p.tune {
         let (best, f) = tune(d, cfg);
         println!("\ntuned on the tuning part only (grid search, macro-F1 {f:.3}):");
         println!(
@@ -916,7 +886,7 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
             best.verdict.dispute_margin
         );
         (best, "tuned thresholds")
-    } else if a.config.is_some() {
+    } else if p.config_given {
         (cfg.clone(), "thresholds from --config")
     } else {
         (cfg.clone(), "default thresholds (config/verdict.toml)")
@@ -941,7 +911,7 @@ fn report(d: &Dataset, cfg: &VerdictConfig, a: &EvalVerdictsArgs) -> anyhow::Res
         if let Some(e) = v
             .evidence
             .iter()
-            .find(|e| e.stance == veracity::verdict::Stance::Refutes)
+            .find(|e| e.stance == crate::verdict::Stance::Refutes)
         {
             let why = e.conflict.as_deref().unwrap_or("");
             let check = if why.starts_with("it gives") {

@@ -3,63 +3,62 @@
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
-use clap::Args;
-use veracity::corpus::eval::{evaluate, Metrics};
-use veracity::corpus::ingest::{self, FieldMap, IngestOptions, Sink};
-use veracity::corpus::passages::PassageConfig;
-use veracity::corpus::search::{aggregate_documents, fuse, Candidate};
-use veracity::corpus::{
+use crate::corpus::eval::{evaluate, Metrics};
+use crate::corpus::ingest::{self, FieldMap, IngestOptions, Sink};
+use crate::corpus::passages::PassageConfig;
+use crate::corpus::search::{aggregate_documents, fuse, Candidate};
+use crate::corpus::{
     CorpusError, DocKind, Document, Fusion, FusionLevel, HybridSearcher, Index, Retriever,
     SearchMode, SearchOptions, WriterOptions,
 };
-use veracity::embed::CachedEncoder;
+use crate::embed::{self, CachedEncoder, EncoderOptions};
+use crate::error::{bail, ResultExt};
+use crate::Result;
 
-use super::GlobalArgs;
-
-#[derive(Debug, Args)]
+#[derive(Debug)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct RetrievalArgs {
     /// Corpus JSONL: {"doc_id", "title", "abstract": [sentences]}.
-    #[arg(long, value_name = "FILE")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub corpus: PathBuf,
     /// Claims JSONL: {"id", "claim", "evidence": {doc_id: ...}, "cited_doc_ids": [...]}.
-    #[arg(long, value_name = "FILE")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub claims: PathBuf,
     /// Every N-th claim (by claim id: id % N == 0) is held out; the fusion is chosen on the others.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 3, value_name = "N"))]
     pub holdout_every: u64,
     /// Embedding cache file (re-runs reuse the passage vectors).
-    #[arg(long, value_name = "FILE")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub cache: Option<PathBuf>,
     /// Candidate passages per query from each of BM25 and the vector store.
-    #[arg(long, default_value_t = 300, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 300, value_name = "N"))]
     pub candidates: usize,
     /// Dense scores for the whole corpus (every passage embedded once and
     /// stored; slow on a small CPU) or only for the top BM25 passages of each
     /// claim (re-ranking, as `veracity search` does without stored vectors).
-    #[arg(long, value_enum, default_value_t = DenseScope::All)]
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = DenseScope::All))]
     pub dense_scope: DenseScope,
     /// With `--dense-scope rerank`: BM25 passages per claim that are embedded and re-ranked.
-    #[arg(long, default_value_t = 30, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 30, value_name = "N"))]
     pub rerank: usize,
     /// Most sentences per passage of the temporary index (see `PassageConfig`).
-    #[arg(long, default_value_t = PassageConfig::default().max_sentences, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = PassageConfig::default().max_sentences, value_name = "N"))]
     pub passage_sentences: usize,
     /// Sentences between passage starts (less than --passage-sentences gives overlap).
-    #[arg(long, default_value_t = PassageConfig::default().stride, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = PassageConfig::default().stride, value_name = "N"))]
     pub passage_stride: usize,
     /// Use at most this many claims of each split (the first by id), to bound embedding time.
-    #[arg(long, value_name = "N")]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]
     pub max_claims: Option<usize>,
     /// Print the figures as JSON.
-    #[arg(long)]
+    #[cfg_attr(feature = "cli", arg(long))]
     pub json: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DenseScope {
     /// Embed and store every passage of the corpus (true dense retrieval).
     All,
@@ -73,7 +72,7 @@ struct Claim {
     relevant: HashSet<String>,
 }
 
-fn read_claims(path: &PathBuf) -> anyhow::Result<Vec<Claim>> {
+fn read_claims(path: &PathBuf) -> Result<Vec<Claim>> {
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in BufReader::new(f).lines().enumerate() {
@@ -133,7 +132,7 @@ impl Sink for Collect {
     }
 }
 
-fn doc_ranking(hits: &[veracity::corpus::Hit]) -> Vec<String> {
+fn doc_ranking(hits: &[crate::corpus::Hit]) -> Vec<String> {
     hits.iter().map(|h| h.doc_id.clone()).collect()
 }
 
@@ -143,19 +142,19 @@ fn rerank_top(
     cands: &mut [Candidate],
     n: usize,
     query: &str,
-    enc: &dyn veracity::embed::Encoder,
-) -> anyhow::Result<()> {
+    enc: &dyn crate::embed::Encoder,
+) -> Result<()> {
     cands.sort_by(|a, b| b.bm25.unwrap_or(0.0).total_cmp(&a.bm25.unwrap_or(0.0)));
     let ids: Vec<&str> = cands.iter().map(|c| c.passage.doc_id.as_str()).collect();
-    let chosen = veracity::corpus::search::spread_over_documents(&ids, n);
+    let chosen = crate::corpus::search::spread_over_documents(&ids, n);
     let mut texts = vec![query.to_string()];
     texts.extend(chosen.iter().map(|&j| {
-        veracity::corpus::dense::embed_text(&cands[j].passage.title, &cands[j].passage.text)
+        crate::corpus::dense::embed_text(&cands[j].passage.title, &cands[j].passage.text)
     }));
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let vecs = enc.embed(&refs)?;
     for (&j, v) in chosen.iter().zip(&vecs[1..]) {
-        cands[j].cosine = Some(veracity::embed::dot(v, &vecs[0]));
+        cands[j].cosine = Some(crate::embed::dot(v, &vecs[0]));
     }
     Ok(())
 }
@@ -212,8 +211,10 @@ fn fusion_name((f, level): (Fusion, FusionLevel)) -> String {
 }
 
 /// Run `veracity eval retrieval`.
-pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(a.holdout_every >= 2, "--holdout-every must be at least 2");
+pub fn run(models: &EncoderOptions, a: &RetrievalArgs) -> Result<()> {
+    if a.holdout_every < 2 {
+        bail!("--holdout-every must be at least 2");
+    }
     let opts = IngestOptions {
         kind: DocKind::Reference,
         source: Some("corpus".into()),
@@ -252,7 +253,7 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let enc = g.encoder()?;
+    let enc = embed::load_encoder(models)?;
     let cache_path = a.cache.clone().unwrap_or_else(|| {
         dirs::cache_dir()
             .unwrap_or_else(std::env::temp_dir)
@@ -270,10 +271,9 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
 
     // Build the index (passages, BM25, stored vectors) in a temporary folder.
     let tmp = tempfile::tempdir()?;
-    anyhow::ensure!(
-        a.passage_sentences >= 1 && (1..=a.passage_sentences).contains(&a.passage_stride),
-        "--passage-stride must be between 1 and --passage-sentences"
-    );
+    if a.passage_sentences < 1 || !(1..=a.passage_sentences).contains(&a.passage_stride) {
+        bail!("--passage-stride must be between 1 and --passage-sentences");
+    }
     let mut index = Index::create(
         tmp.path(),
         PassageConfig {
@@ -284,13 +284,13 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
     )?;
     let started = Instant::now();
     {
-        let bar = super::progress::bar(col.docs.len() as u64, "indexing", "docs");
+        let bar = crate::progress::bar(col.docs.len() as u64, "indexing", "docs");
         let mut w = index.writer(
             WriterOptions {
                 batch_docs: 500,
                 ..WriterOptions::default()
             },
-            (a.dense_scope == DenseScope::All).then_some(&cached as &dyn veracity::embed::Encoder),
+            (a.dense_scope == DenseScope::All).then_some(&cached as &dyn crate::embed::Encoder),
         )?;
         for d in &col.docs {
             w.add(d)?;
@@ -318,7 +318,7 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
     });
     let mut train: Vec<(Vec<Candidate>, &HashSet<String>)> = Vec::new();
     let mut held: Vec<(Vec<Candidate>, &HashSet<String>)> = Vec::new();
-    let bar = super::progress::bar(claims.len() as u64, "searching", "claims");
+    let bar = crate::progress::bar(claims.len() as u64, "searching", "claims");
     for c in &claims {
         let mut cands = searcher.candidates(&c.text)?;
         if a.dense_scope == DenseScope::Rerank {
@@ -430,7 +430,7 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
                 "query_embedding_ms": {"p50": epct(0.5), "p95": epct(0.95)},
             }))?
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     println!(
         "corpus {} ({} documents), claims {} ({} train, {} held out: id % {} == 0)",
@@ -475,5 +475,5 @@ pub fn run_eval(g: &GlobalArgs, a: &RetrievalArgs) -> anyhow::Result<ExitCode> {
         epct(0.5),
         epct(0.95)
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Progress bars on standard error, hidden when it is not a terminal.
+//! Progress bars on standard error, hidden when it is not a terminal: for
+//! the long jobs (indexing, evaluation, training) and the command line.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 

@@ -1,0 +1,169 @@
+//! The library used as a Rust program would use it, without the binary:
+//! an `Analyzer` built once, then articles, batches and claims through it.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use veracity::corpus::ingest::{self, IngestOptions};
+use veracity::corpus::{CorpusError, DocKind, Hit, Retriever};
+use veracity::text::{parse_article, read_article};
+use veracity::verdict::VerdictKind;
+use veracity::{Analyzer, Article, Error};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One analyzer over the demo corpus, shared by the tests (it is `Sync`).
+fn demo_analyzer() -> &'static Analyzer {
+    static A: OnceLock<Analyzer> = OnceLock::new();
+    A.get_or_init(|| {
+        let read = ingest::collect(
+            &[root().join("examples/demo-corpus.jsonl")],
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        assert!(read.skipped.is_empty(), "{:?}", read.skipped);
+        Analyzer::builder().documents(read.docs).build().unwrap()
+    })
+}
+
+fn demo_article() -> Article {
+    read_article(&root().join("examples/demo-article.txt")).unwrap()
+}
+
+#[test]
+fn the_demo_article_has_six_claims_one_of_each_verdict() {
+    let report = demo_analyzer().analyze(&demo_article()).unwrap();
+    let kinds: std::collections::BTreeSet<VerdictKind> =
+        report.claims.iter().map(|c| c.verdict).collect();
+    assert_eq!(report.claims.len(), 6, "{:#?}", report.claims);
+    assert_eq!(kinds.len(), 6, "one of each verdict: {kinds:?}");
+    assert!(report.propaganda.is_some());
+    assert!(report.path.ends_with("demo-article.txt"), "{}", report.path);
+}
+
+#[test]
+fn one_analyzer_serves_several_threads_with_the_same_results() {
+    let a = demo_analyzer();
+    let article = demo_article();
+    let alone = a.analyze(&article).unwrap();
+    let from_threads: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2).map(|_| s.spawn(|| a.analyze(&article))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in from_threads {
+        assert_eq!(r.unwrap(), alone);
+    }
+}
+
+#[test]
+fn articles_of_a_batch_are_evidence_for_each_other_but_not_for_themselves() {
+    let dir = root().join("tests/fixtures/analyze");
+    let batch = [
+        read_article(&dir.join("kessel-a.txt")).unwrap(),
+        read_article(&dir.join("kessel-b.txt")).unwrap(),
+    ];
+    let analyzer = Analyzer::builder().propaganda(false).build().unwrap();
+    assert!(!analyzer.has_evidence());
+    let reports = analyzer.analyze_batch(&batch).unwrap();
+    assert_eq!(reports.len(), 2);
+    let mut cross = 0;
+    for (i, r) in reports.iter().enumerate() {
+        assert!(r.propaganda.is_none(), "propaganda scoring was turned off");
+        for c in &r.claims {
+            for e in &c.evidence {
+                assert_eq!(e.kind, DocKind::CrossReference);
+                assert_ne!(e.source, r.path, "article {i} cites itself");
+                cross += 1;
+            }
+        }
+    }
+    assert!(cross > 0, "the two articles share claims: {reports:#?}");
+}
+
+#[test]
+fn a_claim_without_evidence_has_insufficient_evidence() {
+    let analyzer = Analyzer::builder().propaganda(false).build().unwrap();
+    let v = analyzer.check("The Sarn Bridge opened in 1998.").unwrap();
+    assert_eq!(v.verdict, VerdictKind::InsufficientEvidence);
+    assert!(v.evidence.is_empty());
+}
+
+/// Two passages from two independent origins, whatever the query.
+struct Fixed;
+
+impl Retriever for Fixed {
+    fn search(&self, _query: &str, k: usize) -> Result<Vec<Hit>, CorpusError> {
+        let hit = |id: &str, source: &str, text: &str| Hit {
+            doc_id: id.into(),
+            title: id.into(),
+            source: source.into(),
+            kind: DocKind::News,
+            url: None,
+            text: text.into(),
+            start: 0,
+            end: text.len(),
+            score: 1.0,
+            bm25: 1.0,
+            cosine: 0.0,
+            origin: id.into(),
+        };
+        let mut hits = vec![
+            hit(
+                "a",
+                "Harrow Gazette",
+                "The Harrow Point lighthouse was built in 1873.",
+            ),
+            hit(
+                "b",
+                "Coast Weekly",
+                "Built in 1873, the Harrow Point lighthouse still guides ships.",
+            ),
+        ];
+        hits.truncate(k);
+        Ok(hits)
+    }
+}
+
+#[test]
+fn a_custom_retriever_is_searched_and_its_independent_sources_corroborate() {
+    let analyzer = Analyzer::builder()
+        .retriever(Fixed)
+        .propaganda(false)
+        .build()
+        .unwrap();
+    let v = analyzer
+        .check("The Harrow Point lighthouse was built in 1873.")
+        .unwrap();
+    assert_eq!(v.verdict, VerdictKind::Corroborated, "{v:#?}");
+    let sources: Vec<&str> = v.evidence.iter().map(|e| e.source.as_str()).collect();
+    assert!(sources.contains(&"Harrow Gazette") && sources.contains(&"Coast Weekly"));
+}
+
+#[test]
+fn text_given_directly_is_analysed_and_named_dash() {
+    let article = parse_article(
+        "The Sarn Bridge opened in 1998 and is 620 metres long.".into(),
+        Path::new("given.txt"),
+    )
+    .unwrap();
+    let r = demo_analyzer().analyze(&article).unwrap();
+    assert_eq!(r.path, "-");
+    assert_eq!(r.sentences, 1);
+}
+
+#[test]
+fn bad_settings_are_errors_that_name_the_problem() {
+    match Analyzer::builder().min_checkworthiness(1.5).build() {
+        Err(Error::Invalid(m)) => assert!(m.contains("[0, 1]"), "{m}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a threshold of 1.5 was accepted"),
+    }
+    let missing = root().join("tests/fixtures/no-such-index");
+    match Analyzer::builder().index(&missing).build() {
+        Err(Error::Corpus(e)) => assert!(e.to_string().contains("no-such-index"), "{e}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a missing index was opened"),
+    }
+}
