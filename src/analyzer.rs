@@ -30,6 +30,8 @@ use crate::verdict::{Verdict, VerdictConfig};
 /// once, bounded for an analyzer that lives as long as a server.
 pub const CACHE_VECTORS: usize = 20_000;
 
+type SharedEncoder = Arc<dyn Encoder>;
+
 /// Where the analyzer's embedding model comes from.
 enum ModelChoice {
     Load(EncoderOptions),
@@ -213,7 +215,7 @@ fn encoders(
     model: ModelChoice,
     readout: Readout,
     propaganda: bool,
-) -> Result<(Arc<dyn Encoder>, Option<Arc<dyn Encoder>>)> {
+) -> Result<(SharedEncoder, Option<SharedEncoder>)> {
     let cached = |e: Arc<dyn Encoder>| -> Arc<dyn Encoder> {
         Arc::new(CachedEncoder::bounded(e, CACHE_VECTORS))
     };

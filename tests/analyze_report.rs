@@ -36,6 +36,25 @@ fn demo_with(format: &str, extra: &[&std::ffi::OsStr]) -> (String, String) {
     (String::from_utf8(out.stdout).unwrap(), stderr)
 }
 
+/// The demo's JSON report is the one committed in
+/// `tests/fixtures/analyze/demo-report.json` (taken with the pipeline as it
+/// was in the binary, before it moved into `veracity::Analyzer`): the same
+/// claims, evidence, verdicts and propaganda block, floats to 1e-4.
+#[test]
+fn the_demo_json_report_is_the_committed_one() {
+    let (out, _) = demo("json");
+    let mut got: Value = serde_json::from_str(&out).unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("demo-report.json")).unwrap())
+            .unwrap();
+    // The path is as given on the command line.
+    let path = got["articles"][0]["path"].as_str().unwrap().to_string();
+    assert!(path.ends_with("examples/demo-article.txt"), "{path}");
+    got["articles"][0]["path"] = want["articles"][0]["path"].clone();
+    let diff = common::json_differences(&got, &want, 1e-4);
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
 #[test]
 fn demo_json_shows_several_verdicts_with_offsets() {
     let (out, _) = demo("json");

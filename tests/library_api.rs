@@ -8,7 +8,9 @@ use veracity::corpus::ingest::{self, IngestOptions};
 use veracity::corpus::{CorpusError, DocKind, Hit, Retriever};
 use veracity::text::{parse_article, read_article};
 use veracity::verdict::VerdictKind;
-use veracity::{Analyzer, Article, Error};
+use veracity::{Analyzer, Article, Error, Report};
+
+mod common;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,6 +43,23 @@ fn the_demo_article_has_six_claims_one_of_each_verdict() {
     assert_eq!(kinds.len(), 6, "one of each verdict: {kinds:?}");
     assert!(report.propaganda.is_some());
     assert!(report.path.ends_with("demo-article.txt"), "{}", report.path);
+}
+
+/// The library gives the report the command line gives (the committed demo
+/// report, `veracity analyze examples/demo-article.txt --corpus
+/// examples/demo-corpus.jsonl --format json`).
+#[test]
+fn the_library_gives_the_committed_demo_report() {
+    let mut article = demo_article();
+    article.path = Some("examples/demo-article.txt".into());
+    let report = Report::new(vec![demo_analyzer().analyze(&article).unwrap()]);
+    let got: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let want: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/analyze/demo-report.json")).unwrap(),
+    )
+    .unwrap();
+    let diff = common::json_differences(&got, &want, 1e-4);
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
 }
 
 #[test]
@@ -144,13 +163,17 @@ fn a_custom_retriever_is_searched_and_its_independent_sources_corroborate() {
 #[test]
 fn text_given_directly_is_analysed_and_named_dash() {
     let article = parse_article(
-        "The Sarn Bridge opened in 1998 and is 620 metres long.".into(),
+        "Bridge facts\n\nThe Sarn Bridge opened in 1998 and is 620 metres long.".into(),
         Path::new("given.txt"),
     )
     .unwrap();
     let r = demo_analyzer().analyze(&article).unwrap();
     assert_eq!(r.path, "-");
-    assert_eq!(r.sentences, 1);
+    assert_eq!(r.title.as_deref(), Some("Bridge facts"));
+    assert_eq!(
+        r.sentences, 1,
+        "the title line is not a sentence of the body"
+    );
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! `veracity embed`: one text per line in, one embedding per line out.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 use veracity::embed::{npy, Pooling, Readout};
 
@@ -45,38 +45,6 @@ pub struct EmbedArgs {
     pub with_layer: Option<usize>,
 }
 
-/// Read lines as UTF-8, naming the first line that is not.
-pub fn read_lines(reader: impl Read, name: &str) -> anyhow::Result<Vec<String>> {
-    let mut reader = BufReader::new(reader);
-    let mut lines = Vec::new();
-    let mut buf = Vec::new();
-    let mut lineno = 0usize;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .with_context(|| format!("reading {name}"))?;
-        if n == 0 {
-            break;
-        }
-        lineno += 1;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-        }
-        match std::str::from_utf8(&buf) {
-            Ok(s) => lines.push(s.to_string()),
-            Err(e) => bail!(
-                "{name}:{lineno}: invalid UTF-8 at byte {} of the line; convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
-                e.valid_up_to() + 1
-            ),
-        }
-    }
-    Ok(lines)
-}
-
 /// One output line of the jsonl format (field order as documented).
 #[derive(serde::Serialize)]
 struct Row<'a> {
@@ -89,12 +57,12 @@ pub fn run(g: &GlobalArgs, a: &EmbedArgs) -> anyhow::Result<ExitCode> {
         Some(p) => {
             let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
             (
-                read_lines(f, &p.display().to_string())?,
+                veracity::text::read_lines(f, &p.display().to_string())?,
                 p.display().to_string(),
             )
         }
         None => (
-            read_lines(io::stdin().lock(), "<stdin>")?,
+            veracity::text::read_lines(io::stdin().lock(), "<stdin>")?,
             "<stdin>".to_string(),
         ),
     };

@@ -213,6 +213,41 @@ pub fn parse_article(text: String, name: &Path) -> Result<Article, TextError> {
     })
 }
 
+/// Lines of UTF-8 text (a trailing `\r` dropped), naming the first line
+/// that is not UTF-8.
+pub fn read_lines(reader: impl std::io::Read, name: &str) -> crate::Result<Vec<String>> {
+    use crate::error::ResultExt;
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(reader);
+    let mut lines = Vec::new();
+    let mut buf = Vec::new();
+    let mut lineno = 0usize;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("reading {name}"))?;
+        if n == 0 {
+            break;
+        }
+        lineno += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        }
+        match std::str::from_utf8(&buf) {
+            Ok(s) => lines.push(s.to_string()),
+            Err(e) => crate::error::bail!(
+                "{name}:{lineno}: invalid UTF-8 at byte {} of the line; convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+                e.valid_up_to() + 1
+            ),
+        }
+    }
+    Ok(lines)
+}
+
 /// Read an article from a file, or from standard input when `path` is `-`.
 pub fn read_article(path: &Path) -> Result<Article, TextError> {
     let stdin = path.as_os_str() == "-";

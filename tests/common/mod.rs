@@ -1,5 +1,6 @@
 //! Helpers shared by the end-to-end tests (each `tests/*.rs` file includes
-//! this with `mod common;`).
+//! this with `mod common;`) and uses part of it.
+#![allow(dead_code)]
 
 use assert_cmd::Command;
 
@@ -11,4 +12,38 @@ pub fn veracity() -> Command {
         .env_remove("VERACITY_OFFLINE")
         .env("VERACITY_THREADS", "2");
     c
+}
+
+/// Where two JSON values differ, as `path: left vs right` lines; numbers
+/// within `tol` of each other count as equal (CPUs with and without AVX-512
+/// round the last float digits differently), everything else must match.
+pub fn json_differences(a: &serde_json::Value, b: &serde_json::Value, tol: f64) -> Vec<String> {
+    use serde_json::Value;
+    fn walk(a: &Value, b: &Value, tol: f64, at: String, out: &mut Vec<String>) {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                if (x - y).abs() > tol {
+                    out.push(format!("{at}: {x} vs {y}"));
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                    walk(x, y, tol, format!("{at}[{i}]"), out);
+                }
+            }
+            (Value::Object(x), Value::Object(y))
+                if x.keys().collect::<Vec<_>>() == y.keys().collect::<Vec<_>>() =>
+            {
+                for (k, v) in x {
+                    walk(v, &y[k], tol, format!("{at}.{k}"), out);
+                }
+            }
+            _ if a == b => {}
+            _ => out.push(format!("{at}: {a} vs {b}")),
+        }
+    }
+    let mut out = Vec::new();
+    walk(a, b, tol, String::new(), &mut out);
+    out
 }
