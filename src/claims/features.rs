@@ -6,9 +6,14 @@
 //! capitalised names not at the sentence start, attribution verbs, change
 //! verbs, comparatives and superlatives. Negative cues: first- and
 //! second-person pronouns, questions, exclamations, opinion and modal words.
+//!
+//! The cue words are the language's [`ClaimLexicon`]: [`cues`] uses English,
+//! [`cues_in`] any [`Language`].
 
 use once_cell::sync::Lazy;
 use regex::Regex;
+
+use crate::lang::{ClaimLexicon, Language};
 
 /// Names of the cue features, in vector order.
 pub const CUE_NAMES: &[&str] = &[
@@ -35,61 +40,90 @@ pub const CUE_NAMES: &[&str] = &[
 ];
 
 fn re(p: &str) -> Regex {
-    Regex::new(p).expect("cue regexes are valid")
+    Regex::new(p).expect("cue regexes are valid (checked by a unit test for every language)")
 }
 
+/// `\b(?:a|b|c)\b`: any of `words` as a whole word.
+fn any_word(words: &[&str]) -> String {
+    format!(r"\b(?:{})\b", words.join("|"))
+}
+
+/// The cue regexes of one language.
+struct CueRegexes {
+    number_word: Regex,
+    percent: Regex,
+    currency: Regex,
+    month: Regex,
+    scale: Regex,
+    unit: Regex,
+    capitalised: Regex,
+    attribution: Regex,
+    change: Regex,
+    comparative: Regex,
+    first_person: Regex,
+    second_person: Regex,
+    opinion: Regex,
+    /// Capitalised words that are not names.
+    pronouns: &'static [&'static str],
+}
+
+impl CueRegexes {
+    fn new(w: &'static ClaimLexicon) -> Self {
+        let ci = |words: &[&str]| re(&format!("(?i){}", any_word(words)));
+        let joiners: Vec<String> = w.name_joiners.iter().map(|j| format!(r"{j}\s+")).collect();
+        CueRegexes {
+            number_word: ci(w.number_words),
+            percent: re(&format!(
+                "(?i)%|{}",
+                w.percent_words
+                    .iter()
+                    .map(|p| format!(r"\b{p}\b"))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            )),
+            currency: re(&format!("(?i)[$€£¥]|{}", any_word(w.currency_words))),
+            month: re(&format!(
+                r"{}|(?i)\b(?:{}) (?:{})\b|{}",
+                any_word(w.calendar_words),
+                w.relative_time_words.join("|"),
+                w.relative_time_units.join("|"),
+                any_word(w.time_phrases)
+            )),
+            scale: ci(w.scale_words),
+            unit: ci(w.unit_words),
+            capitalised: re(&format!(
+                r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:{})?[A-Z][a-zA-Z'’-]+)*",
+                joiners.join("|")
+            )),
+            attribution: ci(w.attribution_words),
+            change: ci(w.change_words),
+            comparative: re(&format!(
+                "(?i){}|{}",
+                any_word(w.comparative_words),
+                w.superlative_pattern
+            )),
+            first_person: re(&format!(
+                "{}|(?i){}",
+                any_word(w.first_person_singular),
+                any_word(w.first_person_plural)
+            )),
+            second_person: ci(w.second_person),
+            opinion: ci(w.opinion_words),
+            pronouns: w.capitalised_pronouns,
+        }
+    }
+}
+
+/// Number of digits, with decimal or thousands separators (any language).
 static NUMBER: Lazy<Regex> = Lazy::new(|| re(r"\d+(?:[.,]\d+)*"));
-static NUMBER_WORD: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|half|twice|double|triple)\b",
-    )
-});
-static PERCENT: Lazy<Regex> = Lazy::new(|| re(r"(?i)%|\bper ?cent\b|\bpercentage\b"));
-static CURRENCY: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"(?i)[$€£¥]|\b(?:dollars?|euros?|pounds sterling|yen|usd|eur|gbp|budget|tax(?:es)?|deficit|debt|spending|spend|cost)\b",
-    )
-});
+/// Years 1800–2099 (and decades: "1990s", "'90s").
 static YEAR: Lazy<Regex> = Lazy::new(|| re(r"\b(?:1[89]\d\d|20\d\d)s?\b|'\d\ds\b"));
-static MONTH: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|(?i)\b(?:last|this|next) (?:year|month|week|decade|century)\b|\b(?:years? ago|since)\b",
-    )
-});
-static SCALE: Lazy<Regex> =
-    Lazy::new(|| re(r"(?i)\b(?:thousands?|millions?|billions?|trillions?|hundreds?|bn|mn)\b"));
-static UNIT: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"(?i)\b(?:km|kilomet(?:er|re)s?|miles?|kg|kilograms?|tons?|tonnes?|degrees?|acres?|gallons?|barrels?|met(?:er|re)s?|feet|foot|pounds|hours?|days?|weeks?|months?|years?|jobs|people|workers|troops|soldiers|students|children|families|percent|points?|votes?|times)\b",
-    )
-});
-static CAPITALISED: Lazy<Regex> =
-    Lazy::new(|| re(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:of\s+|the\s+)?[A-Z][a-zA-Z'’-]+)*"));
-static ATTRIBUTION: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"(?i)\b(?:said|says|according to|reported|reports|announced|told|stated|claimed|claims|estimated|estimates|showed|shows|found|revealed|confirmed|data|survey|study|poll|statistics|census|report)\b",
-    )
-});
-static CHANGE: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"(?i)\b(?:increased?|increases|decreased?|decreases|rose|risen|rising|fell|fallen|falling|grew|grown|growing|dropped|declined?|cut|cuts|raised?|doubled|tripled|tripled|halved|lost|gained|added|created|voted|passed|signed|spent|paid|killed|died|won|elected|invested|reduced)\b",
-    )
-});
-static COMPARATIVE: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"(?i)\b(?:more|less|fewer|most|least|than|higher|lower|larger|smaller|bigger|greater|largest|biggest|highest|lowest|smallest|greatest|best|worst|record|only|every|never|first|last|all)\b|\b\w{3,}est\b",
-    )
-});
-static FIRST_PERSON: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"\b(?:I|I'm|I've|I'll|I'd|me|my|mine|myself)\b|(?i)\b(?:we|we're|we've|we'll|us|our|ours)\b",
-    )
-});
-static SECOND_PERSON: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:you|you're|you've|your|yours)\b"));
-static OPINION: Lazy<Regex> = Lazy::new(|| {
-    re(
-        r"(?i)\b(?:think|believe|feel|hope|want|wish|should|must|ought|going to|gonna|will|would|could|might|may|maybe|perhaps|let's|let me|thank|thanks|great|wonderful|terrible|wrong|right|agree|disagree|love|hate)\b",
-    )
+/// The cue regexes of each language, in [`Language::ALL`] order.
+static CUES: Lazy<Vec<CueRegexes>> = Lazy::new(|| {
+    Language::ALL
+        .iter()
+        .map(|l| CueRegexes::new(&l.words().claims))
+        .collect()
 });
 
 fn count(r: &Regex, s: &str) -> f32 {
@@ -102,21 +136,27 @@ fn log1p(x: f32) -> f32 {
 
 /// Capitalised spans that do not start the sentence (names, organisations,
 /// places); the pronoun "I" does not count.
-fn capitalised_spans(s: &str) -> f32 {
+fn capitalised_spans(r: &CueRegexes, s: &str) -> f32 {
     let first_word_end = s
         .char_indices()
         .find(|&(i, c)| i > 0 && c.is_whitespace())
         .map(|(i, _)| i)
         .unwrap_or(s.len());
-    CAPITALISED
+    r.capitalised
         .find_iter(s)
         .filter(|m| m.start() >= first_word_end)
-        .filter(|m| !matches!(m.as_str(), "I" | "I'm" | "I've" | "I'll" | "I'd"))
+        .filter(|m| !r.pronouns.contains(&m.as_str()))
         .count() as f32
 }
 
-/// The cue vector of one sentence, in [`CUE_NAMES`] order.
+/// The cue vector of one English sentence, in [`CUE_NAMES`] order.
 pub fn cues(sentence: &str) -> Vec<f32> {
+    cues_in(sentence, Language::English)
+}
+
+/// The cue vector of one sentence in `lang`, in [`CUE_NAMES`] order.
+pub fn cues_in(sentence: &str, lang: Language) -> Vec<f32> {
+    let r = &CUES[lang.index()];
     let s = sentence.trim();
     let words: Vec<&str> = s.split_whitespace().collect();
     let n_tokens = words.len() as f32;
@@ -124,7 +164,7 @@ pub fn cues(sentence: &str) -> Vec<f32> {
         .iter()
         .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 7)
         .count() as f32;
-    let numbers = count(&NUMBER, s) + count(&NUMBER_WORD, s);
+    let numbers = count(&NUMBER, s) + count(&r.number_word, s);
     let last = s
         .trim_end_matches(['"', '\'', '”', '’', ')'])
         .chars()
@@ -132,21 +172,21 @@ pub fn cues(sentence: &str) -> Vec<f32> {
     let v = vec![
         log1p(numbers),
         f32::from(NUMBER.is_match(s)),
-        log1p(count(&PERCENT, s)),
-        log1p(count(&CURRENCY, s)),
+        log1p(count(&r.percent, s)),
+        log1p(count(&r.currency, s)),
         log1p(count(&YEAR, s)),
-        log1p(count(&MONTH, s)),
-        log1p(count(&SCALE, s)),
-        log1p(count(&UNIT, s)),
-        log1p(capitalised_spans(s)),
-        log1p(count(&ATTRIBUTION, s)),
-        log1p(count(&CHANGE, s)),
-        log1p(count(&COMPARATIVE, s)),
-        log1p(count(&FIRST_PERSON, s)),
-        log1p(count(&SECOND_PERSON, s)),
+        log1p(count(&r.month, s)),
+        log1p(count(&r.scale, s)),
+        log1p(count(&r.unit, s)),
+        log1p(capitalised_spans(r, s)),
+        log1p(count(&r.attribution, s)),
+        log1p(count(&r.change, s)),
+        log1p(count(&r.comparative, s)),
+        log1p(count(&r.first_person, s)),
+        log1p(count(&r.second_person, s)),
         f32::from(last == Some('?') || s.contains("? ")),
         f32::from(last == Some('!')),
-        log1p(count(&OPINION, s)),
+        log1p(count(&r.opinion, s)),
         f32::from(s.contains(['"', '“', '”'])),
         log1p(n_tokens),
         if n_tokens > 0.0 {
@@ -188,6 +228,16 @@ mod tests {
         assert_eq!(cue(s, "first_person"), 0.0);
         assert!(cue("It cost $4.2 billion.", "currency") > 0.0);
         assert!(cue("It cost $4.2 billion.", "scale_word") > 0.0);
+    }
+
+    #[test]
+    fn explicit_english_matches_the_default() {
+        for s in [
+            "Unemployment fell to 3.9% in March 2018, the Bank of England said.",
+            "What do you think we should do?",
+        ] {
+            assert_eq!(cues_in(s, Language::English), cues(s));
+        }
     }
 
     #[test]

@@ -3,11 +3,15 @@
 //!
 //! Each document becomes one document record (`rec = d`: full text, metadata,
 //! MinHash signature and LSH band keys) and one record per passage (`rec = p`:
-//! title and passage text indexed for BM25 with English stemming, byte offsets,
-//! metadata, origin). Both carry the document id, so re-adding an id deletes
+//! title and passage text indexed for BM25 with the stemmer of the index's
+//! [`Language`], English by default; byte offsets, metadata, origin). Both carry the document id, so re-adding an id deletes
 //! every old record before adding the new ones. The writer commits in batches;
 //! a killed run leaves the last commit readable, and re-running the same input
 //! replaces what was already there.
+//!
+//! The language is chosen when the index is created ([`Index::create_in`]) and
+//! recorded in `veracity-index.json`; an index written before languages were
+//! recorded reads as English.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +22,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
     STORED, STRING,
 };
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
 use tantivy::{doc, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use super::dense::{self, DenseStore};
@@ -25,10 +30,10 @@ use super::origin::{self, Signature};
 use super::passages::{self, PassageConfig};
 use super::{CorpusError, DocKind, Document};
 use crate::embed::Encoder;
+use crate::lang::Language;
 
 const META_FILE: &str = "veracity-index.json";
 const FORMAT: u32 = 1;
-const TOKENIZER: &str = "en_stem";
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -50,12 +55,12 @@ struct Fields {
     lsh: Field,
 }
 
-fn schema() -> (Schema, Fields) {
+fn schema(lang: Language) -> (Schema, Fields) {
     let mut b = Schema::builder();
     let indexed = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
+                .set_tokenizer(lang.words().index.tokenizer)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
@@ -78,6 +83,21 @@ fn schema() -> (Schema, Fields) {
         lsh: b.add_text_field("lsh", STRING),
     };
     (b.build(), f)
+}
+
+/// Register the tokenizer of `lang`'s text fields with `index` (simple
+/// tokenizer, tokens over 40 bytes removed, lower-cased, stemmed). For English
+/// it is the same pipeline as tantivy's built-in `en_stem`.
+fn register_tokenizer(index: &tantivy::Index, lang: Language) {
+    let words = &lang.words().index;
+    index.tokenizers().register(
+        words.tokenizer,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(Stemmer::new(words.stemmer))
+            .build(),
+    );
 }
 
 /// A passage as stored in the index.
@@ -126,6 +146,9 @@ struct Meta {
     max_sentences: usize,
     stride: usize,
     max_bytes: usize,
+    /// Language of the indexed text (absent in older indexes: English).
+    #[serde(default)]
+    language: Language,
 }
 
 /// An on-disk (or temporary) passage index.
@@ -135,6 +158,7 @@ pub struct Index {
     reader: IndexReader,
     f: Fields,
     cfg: PassageConfig,
+    language: Language,
     dense: Option<DenseStore>,
     _tmp: Option<tempfile::TempDir>,
 }
@@ -186,11 +210,17 @@ impl Index {
             stride: meta.stride,
             max_bytes: meta.max_bytes,
         };
-        Self::wrap(dir, index, cfg, None)
+        Self::wrap(dir, index, cfg, meta.language, None)
     }
 
-    /// Create an empty index in `dir` (which must not hold one).
+    /// Create an empty English index in `dir` (which must not hold one).
     pub fn create(dir: &Path, cfg: PassageConfig) -> Result<Index, CorpusError> {
+        Self::create_in(dir, cfg, Language::English)
+    }
+
+    /// Create an empty index of text in `lang` in `dir` (which must not hold
+    /// one); the language is recorded with the index's settings.
+    pub fn create_in(dir: &Path, cfg: PassageConfig, lang: Language) -> Result<Index, CorpusError> {
         if dir.join(META_FILE).exists() {
             return Err(CorpusError::index(
                 dir,
@@ -198,7 +228,7 @@ impl Index {
             ));
         }
         std::fs::create_dir_all(dir).map_err(|e| CorpusError::io(dir, e))?;
-        let (schema, _) = schema();
+        let (schema, _) = schema(lang);
         let index =
             tantivy::Index::create_in_dir(dir, schema).map_err(|e| CorpusError::index(dir, e))?;
         let meta = Meta {
@@ -206,6 +236,7 @@ impl Index {
             max_sentences: cfg.max_sentences,
             stride: cfg.stride,
             max_bytes: cfg.max_bytes,
+            language: lang,
         };
         let meta_path = dir.join(META_FILE);
         std::fs::write(
@@ -213,15 +244,35 @@ impl Index {
             serde_json::to_vec_pretty(&meta).expect("meta serialises"),
         )
         .map_err(|e| CorpusError::io(&meta_path, e))?;
-        Self::wrap(dir, index, cfg, None)
+        Self::wrap(dir, index, cfg, lang, None)
     }
 
-    /// Open the index in `dir`, creating it when there is none.
+    /// Open the index in `dir`, creating an English one when there is none.
     pub fn open_or_create(dir: &Path) -> Result<Index, CorpusError> {
+        Self::open_or_create_in(dir, Language::English)
+    }
+
+    /// Open the index in `dir`, creating one for text in `lang` when there is
+    /// none. An existing index of another language is an error (its passages
+    /// were stemmed for that language).
+    pub fn open_or_create_in(dir: &Path, lang: Language) -> Result<Index, CorpusError> {
         if dir.join(META_FILE).exists() {
-            Index::open(dir)
+            let index = Index::open(dir)?;
+            if index.language != lang {
+                return Err(CorpusError::index(
+                    dir,
+                    format!(
+                        "this index holds {} text ({}), not {} ({})",
+                        index.language.name(),
+                        index.language,
+                        lang.name(),
+                        lang
+                    ),
+                ));
+            }
+            Ok(index)
         } else {
-            Index::create(dir, PassageConfig::default())
+            Index::create_in(dir, PassageConfig::default(), lang)
         }
     }
 
@@ -232,11 +283,20 @@ impl Index {
         docs: &[Document],
         encoder: Option<&dyn Encoder>,
     ) -> Result<Index, CorpusError> {
+        Self::temporary_in(docs, encoder, Language::English)
+    }
+
+    /// [`Index::temporary`] for documents in `lang`.
+    pub fn temporary_in(
+        docs: &[Document],
+        encoder: Option<&dyn Encoder>,
+        lang: Language,
+    ) -> Result<Index, CorpusError> {
         let tmp = tempfile::Builder::new()
             .prefix("veracity-index-")
             .tempdir()
             .map_err(|e| CorpusError::io(std::env::temp_dir(), e))?;
-        let mut index = Index::create(tmp.path(), PassageConfig::default())?;
+        let mut index = Index::create_in(tmp.path(), PassageConfig::default(), lang)?;
         index._tmp = Some(tmp);
         {
             let mut w = index.writer(WriterOptions::default(), encoder)?;
@@ -252,9 +312,11 @@ impl Index {
         dir: &Path,
         index: tantivy::Index,
         cfg: PassageConfig,
+        language: Language,
         tmp: Option<tempfile::TempDir>,
     ) -> Result<Index, CorpusError> {
-        let (_, f) = schema();
+        register_tokenizer(&index, language);
+        let (_, f) = schema(language);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -267,6 +329,7 @@ impl Index {
             reader,
             f,
             cfg,
+            language,
             dense,
             _tmp: tmp,
         })
@@ -275,6 +338,11 @@ impl Index {
     /// The index folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The language of the indexed text (its stemmer).
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     /// Stored passage vectors, if any were made (`--dense`).
@@ -417,7 +485,8 @@ impl Index {
         }
     }
 
-    /// Analysed query terms (English stemming, as indexed), deduplicated.
+    /// Analysed query terms (stemmed for the index's language, as indexed),
+    /// deduplicated.
     pub fn query_terms(&self, query: &str) -> Result<Vec<String>, CorpusError> {
         let mut analyzer = self
             .index
@@ -802,5 +871,86 @@ impl Writer<'_> {
             .wait_merging_threads()
             .map_err(|e| CorpusError::index(&dir, e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, text: &str) -> Document {
+        Document {
+            id: id.into(),
+            title: String::new(),
+            text: text.into(),
+            url: None,
+            source: "test".into(),
+            published: None,
+            kind: DocKind::default(),
+        }
+    }
+
+    fn add(index: &mut Index, d: &Document) {
+        let mut w = index.writer(WriterOptions::default(), None).unwrap();
+        w.add(d).unwrap();
+        w.finish().unwrap();
+    }
+
+    #[test]
+    fn the_language_is_recorded_and_stems_terms() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index =
+            Index::create_in(dir.path(), PassageConfig::default(), Language::English).unwrap();
+        assert_eq!(index.language(), Language::English);
+        add(
+            &mut index,
+            &doc("a", "The glaciers warmed and melted quickly."),
+        );
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(META_FILE)).unwrap()).unwrap();
+        assert_eq!(meta["language"], "en");
+        let index = Index::open(dir.path()).unwrap();
+        assert_eq!(index.language(), Language::English);
+        assert_eq!(
+            index.query_terms("Warming glaciers").unwrap(),
+            ["warm", "glacier"]
+        );
+        assert_eq!(index.bm25("warming", 5).unwrap().len(), 1);
+        let index = Index::open_or_create_in(dir.path(), Language::English).unwrap();
+        assert_eq!(index.num_documents().unwrap(), 1);
+    }
+
+    #[test]
+    fn an_index_without_a_recorded_language_reads_as_english() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::create(dir.path(), PassageConfig::default()).unwrap();
+        add(&mut index, &doc("a", "Sea ice is shrinking."));
+        drop(index);
+        // The settings file as written before languages were recorded.
+        let path = dir.path().join(META_FILE);
+        let mut meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        meta.as_object_mut().unwrap().remove("language");
+        std::fs::write(&path, serde_json::to_vec_pretty(&meta).unwrap()).unwrap();
+        let index = Index::open(dir.path()).unwrap();
+        assert_eq!(index.language(), Language::English);
+        assert_eq!(index.bm25("shrinks", 5).unwrap().len(), 1);
+        // An unknown language code is an error naming the file.
+        meta["language"] = "xx".into();
+        std::fs::write(&path, serde_json::to_vec_pretty(&meta).unwrap()).unwrap();
+        let e = Index::open(dir.path()).err().unwrap().to_string();
+        assert!(e.contains(META_FILE) && e.contains("xx"), "{e}");
+    }
+
+    #[test]
+    fn temporary_indexes_take_a_language() {
+        let index = Index::temporary_in(
+            &[doc("a", "Rainfall declined sharply.")],
+            None,
+            Language::English,
+        )
+        .unwrap();
+        assert_eq!(index.language(), Language::English);
+        assert_eq!(index.bm25("declining rainfall", 5).unwrap().len(), 1);
     }
 }

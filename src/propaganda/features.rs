@@ -5,10 +5,15 @@
 //! of the whole article, article-level repetition signals, its length, and a
 //! few lexical cues. Training and inference build features with the same
 //! function, so the committed model and `veracity eval propaganda` agree.
+//!
+//! The lexical cues and word splitting read the language's
+//! [`PropagandaLexicon`]: the functions without a language use English, their
+//! `_in` variants any [`Language`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::embed::dot;
+use crate::lang::{Language, PropagandaLexicon};
 
 /// Which feature groups are used (stored in the model file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,35 +118,14 @@ pub const N_LEXICAL: usize = 6;
 /// Cosine above which two sentences of one article count as near duplicates.
 pub const NEAR_DUPLICATE_COSINE: f32 = 0.85;
 
-const INTENSIFIERS: &[&str] = &[
-    "very",
-    "extremely",
-    "totally",
-    "absolutely",
-    "completely",
-    "utterly",
-    "truly",
-    "incredibly",
-    "entirely",
-    "massive",
-    "huge",
-    "enormous",
-    "terrible",
-    "horrible",
-    "disgusting",
-    "outrageous",
-    "shocking",
-    "evil",
-    "never",
-    "always",
-    "everyone",
-    "nobody",
-    "all",
-];
-
-/// Words (lower-case, letters only) of a text.
+/// Words (lower-case, letters only) of an English text.
 pub fn words(text: &str) -> Vec<String> {
-    words_with_offsets(text)
+    words_in(text, Language::English)
+}
+
+/// Words (lower-case, letters only) of a text in `lang`.
+pub fn words_in(text: &str, lang: Language) -> Vec<String> {
+    words_with_offsets_in(text, lang)
         .into_iter()
         .map(|(_, _, w)| w)
         .collect()
@@ -150,13 +134,19 @@ pub fn words(text: &str) -> Vec<String> {
 /// The words of [`words`] with the character offsets (start, end) of the
 /// piece of `text` each came from, to match words against labelled spans.
 pub fn words_with_offsets(text: &str) -> Vec<(usize, usize, String)> {
+    words_with_offsets_in(text, Language::English)
+}
+
+/// [`words_with_offsets`] for a text in `lang`.
+pub fn words_with_offsets_in(text: &str, lang: Language) -> Vec<(usize, usize, String)> {
+    let joiners = lang.words().propaganda.word_joiners;
     let mut out = Vec::new();
     let mut piece_start: Option<(usize, usize)> = None; // (char index, byte index)
     let mut flush = |start: Option<(usize, usize)>, end_char: usize, end_byte: usize| {
         if let Some((cs, bs)) = start {
             let w = &text[bs..end_byte];
             if w.chars().any(|c| c.is_alphabetic()) {
-                let w = w.trim_matches('\'').to_lowercase();
+                let w = w.trim_matches(joiners).to_lowercase();
                 if !w.is_empty() {
                     out.push((cs, end_char, w));
                 }
@@ -165,7 +155,7 @@ pub fn words_with_offsets(text: &str) -> Vec<(usize, usize, String)> {
     };
     let mut n_chars = 0;
     for (ci, (bi, c)) in text.char_indices().enumerate() {
-        if c.is_alphanumeric() || c == '\'' {
+        if c.is_alphanumeric() || joiners.contains(&c) {
             piece_start.get_or_insert((ci, bi));
         } else {
             flush(piece_start.take(), ci, bi);
@@ -176,7 +166,8 @@ pub fn words_with_offsets(text: &str) -> Vec<(usize, usize, String)> {
     out
 }
 
-fn lexical(text: &str) -> [f32; N_LEXICAL] {
+fn lexical(text: &str, lang: Language) -> [f32; N_LEXICAL] {
+    let lex: &PropagandaLexicon = &lang.words().propaganda;
     let excl = text.matches('!').count() as f32;
     let quest = text.matches('?').count() as f32;
     let caps = text
@@ -187,17 +178,19 @@ fn lexical(text: &str) -> [f32; N_LEXICAL] {
         .chars()
         .filter(|c| matches!(c, '"' | '“' | '”' | '‘' | '’' | '«' | '»'))
         .count() as f32;
-    let ws = words(text);
+    let ws = words_in(text, lang);
     let superl = ws
         .iter()
         .filter(|w| {
-            matches!(w.as_str(), "most" | "least" | "best" | "worst")
-                || (w.len() > 5 && w.ends_with("est") && !w.ends_with("interest"))
+            lex.superlatives.contains(&w.as_str())
+                || (w.len() > 5
+                    && w.ends_with(lex.superlative_suffix)
+                    && !lex.superlative_exceptions.iter().any(|x| w.ends_with(x)))
         })
         .count() as f32;
     let inten = ws
         .iter()
-        .filter(|w| INTENSIFIERS.contains(&w.as_str()))
+        .filter(|w| lex.intensifiers.contains(&w.as_str()))
         .count() as f32;
     [
         excl.ln_1p(),
@@ -223,14 +216,28 @@ fn mean_into(out: &mut [f32], vs: &[&[f32]]) {
     out.iter_mut().for_each(|x| *x /= n);
 }
 
-/// Per-sentence repetition signals inside one article: for each sentence,
-/// (highest cosine to another sentence, number of near duplicates, share of
-/// its content words that occur in at least two other sentences).
+/// Per-sentence repetition signals inside one English article: for each
+/// sentence, (highest cosine to another sentence, number of near duplicates,
+/// share of its content words that occur in at least two other sentences).
 pub fn repetition_signals(embs: &[Vec<f32>], texts: &[&str]) -> Vec<(f32, usize, f32)> {
+    repetition_signals_in(embs, texts, Language::English)
+}
+
+/// [`repetition_signals`] for an article in `lang`.
+pub fn repetition_signals_in(
+    embs: &[Vec<f32>],
+    texts: &[&str],
+    lang: Language,
+) -> Vec<(f32, usize, f32)> {
     let n = embs.len();
     let word_sets: Vec<std::collections::HashSet<String>> = texts
         .iter()
-        .map(|t| words(t).into_iter().filter(|w| w.len() >= 4).collect())
+        .map(|t| {
+            words_in(t, lang)
+                .into_iter()
+                .filter(|w| w.len() >= 4)
+                .collect()
+        })
         .collect();
     let mut df: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for s in &word_sets {
@@ -263,9 +270,19 @@ pub fn repetition_signals(embs: &[Vec<f32>], texts: &[&str]) -> Vec<(f32, usize,
         .collect()
 }
 
-/// Build one feature vector per sentence of an article, in order.
+/// Build one feature vector per sentence of an English article, in order.
 /// `embs` are the sentences' normalised embeddings, `texts` their texts.
 pub fn article_features(cfg: &FeatureConfig, embs: &[Vec<f32>], texts: &[&str]) -> Vec<Vec<f32>> {
+    article_features_in(cfg, embs, texts, Language::English)
+}
+
+/// [`article_features`] for an article in `lang`.
+pub fn article_features_in(
+    cfg: &FeatureConfig,
+    embs: &[Vec<f32>],
+    texts: &[&str],
+    lang: Language,
+) -> Vec<Vec<f32>> {
     let n = embs.len();
     if n == 0 {
         return Vec::new();
@@ -277,7 +294,7 @@ pub fn article_features(cfg: &FeatureConfig, embs: &[Vec<f32>], texts: &[&str]) 
         mean_into(&mut art, &all);
     }
     let rep = if cfg.repetition {
-        repetition_signals(embs, texts)
+        repetition_signals_in(embs, texts, lang)
     } else {
         Vec::new()
     };
@@ -307,11 +324,11 @@ pub fn article_features(cfg: &FeatureConfig, embs: &[Vec<f32>], texts: &[&str]) 
             f.push(share);
         }
         if cfg.length {
-            f.push((words(texts[i]).len() as f32).ln_1p());
+            f.push((words_in(texts[i], lang).len() as f32).ln_1p());
             f.push((n as f32).ln());
         }
         if cfg.lexical {
-            f.extend_from_slice(&lexical(texts[i]));
+            f.extend_from_slice(&lexical(texts[i], lang));
         }
         out.push(f);
     }
@@ -397,7 +414,19 @@ mod tests {
         let b = article_features(&FeatureConfig::BASELINE, &embs, &texts);
         assert_eq!(b[1], embs[1]);
         assert!(article_features(&all, &[], &[]).is_empty());
-        assert!(lexical("WOW! This is the BEST, very best!")[0] > 0.0);
+        let l = lexical("WOW! This is the BEST, very best!", Language::English);
+        assert!(l[0] > 0.0);
+        assert_eq!(l[4], 2f32.ln_1p(), "two superlatives");
+        assert_eq!(l[5], 1f32.ln_1p(), "one intensifier");
+        assert_eq!(
+            lexical("The greatest interest, the latest.", Language::English)[4],
+            2f32.ln_1p(),
+            "greatest and latest, not interest"
+        );
+        assert_eq!(
+            article_features_in(&all, &embs, &texts, Language::English),
+            f
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! - [`read_article`] reads `.txt`, `.md`, `.html`/`.htm` and `.json` files
 //!   (or standard input with `-`), detects the title and rejects binary input.
 //! - [`split_sentences`] segments news prose into [`Sentence`]s with UTF-8
-//!   byte offsets (see [`segment`] for the rules); [`split_lines`] takes one
-//!   sentence per non-empty line.
+//!   byte offsets (see [`segment`] for the rules); [`split_sentences_in`]
+//!   does so with the word lists of a given [`crate::lang::Language`];
+//!   [`split_lines`] takes one sentence per non-empty line.
 //! - [`html::extract`] pulls the main text out of an HTML page.
 //!
 //! Offsets: for `.txt` and `.md` input, [`Article::text`] is the file's own
@@ -18,7 +19,7 @@ pub mod segment;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use segment::{split_lines, split_sentences};
+pub use segment::{split_lines, split_sentences, split_sentences_in};
 
 /// A sentence and where it sits in the text it came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

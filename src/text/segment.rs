@@ -19,143 +19,15 @@
 //!    Decimals (`3.9%`, `$4.2`) never split because no whitespace follows the
 //!    point.
 //!
+//! The word lists (abbreviations, openers, continuation words) are the
+//! language's [`SegmentLexicon`]; [`split_sentences`] uses English and
+//! [`split_sentences_in`] any [`Language`].
+//!
 //! All offsets are UTF-8 byte offsets into the input; each sentence is trimmed
 //! of surrounding whitespace (and a byte-order mark).
 
 use super::Sentence;
-
-/// Titles and forms that are never followed by a sentence break.
-const NEVER_BREAK: &[&str] = &[
-    "mr", "mrs", "ms", "messrs", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "maj",
-    "capt", "cpt", "sgt", "cmdr", "adm", "st", "mt", "ft", "rev", "hon", "pres", "supt", "insp",
-    "e.g", "i.e", "vs", "cf", "approx", "ca", "viz", "al", "mme", "mlle", "fr",
-];
-
-/// Abbreviations that never end a sentence when a number follows.
-const BEFORE_NUMBER: &[&str] = &[
-    "no", "nos", "p", "pp", "vol", "vols", "ch", "chap", "fig", "figs", "art", "sec", "para",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "rt",
-    "op", "ed", "ex", "tel", "ext", "est", "ca",
-];
-
-/// Abbreviations that end a sentence only before a common sentence opener.
-const MAYBE_BREAK: &[&str] = &[
-    "inc", "corp", "ltd", "co", "llc", "plc", "bros", "jr", "sr", "etc", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed",
-    "thu", "thur", "thurs", "fri", "sat", "sun", "dept", "univ", "assn", "bldg", "ave", "blvd",
-    "rd", "hwy", "est", "min", "max", "avg", "misc", "govt", "intl", "natl", "ph.d", "m.d",
-];
-
-/// Words that commonly open a sentence; after an ambiguous abbreviation they
-/// signal a boundary.
-const OPENERS: &[&str] = &[
-    "the",
-    "a",
-    "an",
-    "he",
-    "she",
-    "it",
-    "they",
-    "we",
-    "i",
-    "you",
-    "but",
-    "and",
-    "or",
-    "so",
-    "yet",
-    "in",
-    "on",
-    "at",
-    "for",
-    "by",
-    "with",
-    "from",
-    "to",
-    "of",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "here",
-    "his",
-    "her",
-    "its",
-    "their",
-    "our",
-    "my",
-    "your",
-    "however",
-    "meanwhile",
-    "after",
-    "before",
-    "when",
-    "while",
-    "if",
-    "as",
-    "according",
-    "one",
-    "some",
-    "many",
-    "most",
-    "other",
-    "last",
-    "next",
-    "then",
-    "now",
-    "still",
-    "also",
-    "even",
-    "under",
-    "over",
-    "despite",
-    "although",
-    "though",
-    "since",
-    "both",
-    "all",
-    "no",
-    "not",
-    "only",
-    "what",
-    "why",
-    "how",
-    "who",
-    "where",
-    "officials",
-    "analysts",
-    "critics",
-    "experts",
-    "earlier",
-    "later",
-    "today",
-    "yesterday",
-    "tomorrow",
-    "during",
-    "because",
-    "instead",
-    "such",
-    "each",
-    "every",
-    "more",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "shares",
-    "sales",
-    "revenue",
-    "profit",
-];
-
-/// Words after which a line break cannot end a sentence.
-const CONTINUATION_WORDS: &[&str] = &[
-    "a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or",
-    "but", "that", "which", "who", "whose", "as", "than", "into", "onto", "its", "their", "his",
-    "her", "our", "is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would",
-    "said", "says", "about", "after", "before", "between", "over", "under", "per", "if", "when",
-];
+use crate::lang::{Language, SegmentLexicon};
 
 fn is_terminal(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '…' | '‽' | '。' | '！' | '？')
@@ -253,7 +125,7 @@ fn marker_len(line: &str) -> usize {
 }
 
 /// How a non-empty line ends, for deciding whether the next line continues it.
-fn ends_open(line: &str) -> LineEnd {
+fn ends_open(line: &str, lex: &SegmentLexicon) -> LineEnd {
     let t = line.trim_end_matches(is_space).trim_end_matches(is_closer);
     match t.chars().next_back() {
         Some(c) if is_terminal(c) => LineEnd::Terminal,
@@ -262,7 +134,7 @@ fn ends_open(line: &str) -> LineEnd {
         _ if t
             .rsplit(is_space)
             .next()
-            .is_some_and(|w| CONTINUATION_WORDS.contains(&w)) =>
+            .is_some_and(|w| lex.continuation_words.contains(&w)) =>
         {
             LineEnd::Continues
         }
@@ -278,7 +150,7 @@ enum LineEnd {
 }
 
 /// Split into segments (byte ranges) that no sentence crosses.
-fn segments(text: &str) -> Vec<(usize, usize)> {
+fn segments(text: &str, lex: &SegmentLexicon) -> Vec<(usize, usize)> {
     let mut segs = Vec::new();
     let mut cur: Option<(usize, usize)> = None;
     let mut prev_end = LineEnd::Terminal;
@@ -317,7 +189,7 @@ fn segments(text: &str) -> Vec<(usize, usize)> {
                 *c = Some((body_start, line_end));
             }
         }
-        prev_end = ends_open(&body[mlen..]);
+        prev_end = ends_open(&body[mlen..], lex);
         prev_heading = body.starts_with('#') && mlen > 0;
     }
     if let Some(c) = cur {
@@ -362,7 +234,7 @@ fn is_dotted_acronym(word: &str) -> bool {
 
 /// Is a run of terminal punctuation `term`, between `prev` and `next`, a
 /// sentence boundary?
-fn is_boundary(prev: &str, term: &str, next: &str) -> bool {
+fn is_boundary(prev: &str, term: &str, next: &str, lex: &SegmentLexicon) -> bool {
     let Some(first) = next.chars().next() else {
         // Only punctuation follows (e.g. a dash): treat it as a new sentence.
         return true;
@@ -379,21 +251,21 @@ fn is_boundary(prev: &str, term: &str, next: &str) -> bool {
         return true;
     }
     let next_key = next.to_lowercase();
-    let opener = OPENERS.contains(&next_key.as_str());
-    if NEVER_BREAK.contains(&key.as_str()) {
+    let opener = lex.openers.contains(&next_key.as_str());
+    if lex.never_break.contains(&key.as_str()) {
         return false;
     }
-    if first.is_ascii_digit() && BEFORE_NUMBER.contains(&key.as_str()) {
+    if first.is_ascii_digit() && lex.before_number.contains(&key.as_str()) {
         return false;
     }
-    if MAYBE_BREAK.contains(&key.as_str()) || is_dotted_acronym(&key) || is_initial(prev) {
+    if lex.maybe_break.contains(&key.as_str()) || is_dotted_acronym(&key) || is_initial(prev) {
         return opener;
     }
     true
 }
 
 /// Split one segment `[s, e)` of `text` into sentences.
-fn split_segment(text: &str, s: usize, e: usize, out: &mut Vec<Sentence>) {
+fn split_segment(text: &str, s: usize, e: usize, lex: &SegmentLexicon, out: &mut Vec<Sentence>) {
     let seg = &text[s..e];
     let chars: Vec<(usize, char)> = seg.char_indices().collect();
     let n = chars.len();
@@ -430,7 +302,7 @@ fn split_segment(text: &str, s: usize, e: usize, out: &mut Vec<Sentence>) {
         }
         let prev = word_before(seg, off(i));
         let next = word_at(seg, off(m));
-        if is_boundary(prev, term, next) {
+        if is_boundary(prev, term, next, lex) {
             push(out, text, s + sent_start, s + off(k));
             sent_start = off(m);
         }
@@ -439,11 +311,19 @@ fn split_segment(text: &str, s: usize, e: usize, out: &mut Vec<Sentence>) {
     push(out, text, s + sent_start, e);
 }
 
-/// Split news prose into sentences with byte offsets (see the module docs).
+/// Split English news prose into sentences with byte offsets (see the
+/// module docs); [`split_sentences_in`] with [`Language::English`].
 pub fn split_sentences(text: &str) -> Vec<Sentence> {
+    split_sentences_in(text, Language::English)
+}
+
+/// Split news prose in `lang` into sentences with byte offsets, with that
+/// language's abbreviations and sentence openers.
+pub fn split_sentences_in(text: &str, lang: Language) -> Vec<Sentence> {
+    let lex = &lang.words().segment;
     let mut out = Vec::new();
-    for (s, e) in segments(text) {
-        split_segment(text, s, e, &mut out);
+    for (s, e) in segments(text, lex) {
+        split_segment(text, s, e, lex, &mut out);
     }
     out
 }
@@ -703,6 +583,13 @@ mod tests {
                 "Done."
             ]
         );
+    }
+
+    #[test]
+    fn explicit_english_is_the_default() {
+        let t = "Dr. Smith met Mr. Jones at 5 p.m. The talks ended. See No. 5.";
+        assert_eq!(split_sentences_in(t, Language::English), split_sentences(t));
+        assert_eq!(split_sentences(t).len(), 3);
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //!   more/less, warming/cooling, ...) next to words the two texts share;
 //! - **debunking**: the passage calls the subject a myth, a hoax, false,
 //!   debunked or without evidence, and the claim does not.
+//!
+//! The words of each check (stopwords, negations, direction families, debunk
+//! cues, number and unit words) are the language's [`StanceLexicon`]:
+//! [`Conflicts::find`] and [`stance`] use English, [`Conflicts::find_in`] and
+//! [`stance_in`] any [`Language`].
 
 use std::collections::HashSet;
 use std::fmt;
@@ -21,6 +26,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::config::StanceConfig;
+use crate::lang::{Language, StanceLexicon};
 
 /// What one passage says about a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -115,10 +121,17 @@ pub struct Conflicts {
 }
 
 impl Conflicts {
-    /// Find every kind of conflict between `claim` and `passage`.
+    /// Find every kind of conflict between `claim` and `passage`, both in
+    /// English.
     pub fn find(claim: &str, passage: &str, number_tolerance: f32) -> Self {
-        let c = Analyzed::new(claim);
-        let p = Analyzed::new(passage);
+        Self::find_in(claim, passage, number_tolerance, Language::English)
+    }
+
+    /// Find every kind of conflict between `claim` and `passage`, both in
+    /// `lang`.
+    pub fn find_in(claim: &str, passage: &str, number_tolerance: f32, lang: Language) -> Self {
+        let c = Analyzed::new(claim, lang);
+        let p = Analyzed::new(passage, lang);
         Conflicts {
             unstated_number: unstated_number(&c, &p, number_tolerance),
             number: number_conflict(&c, &p, number_tolerance),
@@ -172,11 +185,22 @@ pub fn decide(sim: f32, conflicts: &Conflicts, cfg: &StanceConfig) -> StanceResu
     }
 }
 
-/// Stance of `passage` towards `claim` at similarity `sim`.
+/// Stance of `passage` towards `claim` at similarity `sim`, both in English.
 pub fn stance(claim: &str, passage: &str, sim: f32, cfg: &StanceConfig) -> StanceResult {
+    stance_in(claim, passage, sim, cfg, Language::English)
+}
+
+/// Stance of `passage` towards `claim` at similarity `sim`, both in `lang`.
+pub fn stance_in(
+    claim: &str,
+    passage: &str,
+    sim: f32,
+    cfg: &StanceConfig,
+    lang: Language,
+) -> StanceResult {
     decide(
         sim,
-        &Conflicts::find(claim, passage, cfg.number_tolerance),
+        &Conflicts::find_in(claim, passage, cfg.number_tolerance, lang),
         cfg,
     )
 }
@@ -206,144 +230,36 @@ struct Analyzed {
     tokens: Vec<Token>,
     content: HashSet<String>,
     lower: String,
+    /// The words of the text's language.
+    lex: &'static StanceLexicon,
 }
 
-static TOKEN_RE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(
-        r"(?x)
-        \d{1,3}(?:,\d{3})+(?:\.\d+)? | \d+(?:\.\d+)?   # numbers, with thousands separators
-      | [A-Za-z]+(?:'[A-Za-z]+)?                       # words, with one apostrophe
-      | %|°
-    ",
-    )
-    .expect("valid token regex")
+/// The token regex of one language: numbers (with thousands separators),
+/// the language's words, `%` and `°`.
+fn token_regex(lex: &StanceLexicon) -> Regex {
+    Regex::new(&format!(
+        r"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{})|%|°",
+        lex.word_pattern
+    ))
+    .expect("valid token regex (checked by a unit test for every language)")
+}
+
+/// The token regex of each language, in [`Language::ALL`] order.
+static TOKEN_RES: Lazy<Vec<Regex>> = Lazy::new(|| {
+    Language::ALL
+        .iter()
+        .map(|l| token_regex(&l.words().stance))
+        .collect()
 });
 
-const STOPWORDS: &[&str] = &[
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "of",
-    "to",
-    "in",
-    "on",
-    "at",
-    "by",
-    "for",
-    "with",
-    "from",
-    "as",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "being",
-    "has",
-    "have",
-    "had",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "which",
-    "who",
-    "whom",
-    "what",
-    "than",
-    "then",
-    "there",
-    "their",
-    "they",
-    "them",
-    "he",
-    "she",
-    "his",
-    "her",
-    "we",
-    "our",
-    "you",
-    "your",
-    "i",
-    "my",
-    "will",
-    "would",
-    "can",
-    "could",
-    "may",
-    "might",
-    "should",
-    "shall",
-    "do",
-    "does",
-    "did",
-    "about",
-    "into",
-    "over",
-    "under",
-    "after",
-    "before",
-    "since",
-    "during",
-    "between",
-    "per",
-    "also",
-    "such",
-    "so",
-    "but",
-    "if",
-    "because",
-    "while",
-    "some",
-    "any",
-    "all",
-    "most",
-    "other",
-    "each",
-    "s",
-    "said",
-    "says",
-    "say",
-    "according",
-    "year",
-    "years",
-    "percent",
-    "cent",
-    "million",
-    "billion",
-    "thousand",
-    "trillion",
-    "around",
-    "approximately",
-    "nearly",
-    "almost",
-    "only",
-    "just",
-    "up",
-    "more",
-    "less",
-    "than",
-    "new",
-    "one",
-    "two",
-    "three",
-];
-
-fn is_stop(w: &str) -> bool {
-    STOPWORDS.contains(&w)
+fn is_stop(lex: &StanceLexicon, w: &str) -> bool {
+    lex.stopwords.contains(&w)
 }
 
 /// A crude suffix-stripping stem, enough to match "warming"/"warmed"/"warms".
-fn stem(w: &str) -> String {
-    let w = w.trim_end_matches("'s");
-    for suf in [
-        "ations", "ation", "ingly", "ings", "ing", "edly", "ed", "es", "ly", "s",
-    ] {
+fn stem(lex: &StanceLexicon, w: &str) -> String {
+    let w = w.trim_end_matches(lex.possessive);
+    for suf in lex.stem_suffixes {
         if w.len() > suf.len() + 3 && w.ends_with(suf) {
             return w[..w.len() - suf.len()].to_string();
         }
@@ -353,9 +269,11 @@ fn stem(w: &str) -> String {
 
 /// A unit word's stem, the same for singular and plural ("metre"/"metres",
 /// "vehicle"/"vehicles").
-fn unit_stem(w: &str) -> String {
-    let s = stem(w);
-    s.strip_suffix('e').map(str::to_string).unwrap_or(s)
+fn unit_stem(lex: &StanceLexicon, w: &str) -> String {
+    let s = stem(lex, w);
+    s.strip_suffix(lex.unit_stem_ending)
+        .map(str::to_string)
+        .unwrap_or(s)
 }
 
 fn parse_num(s: &str) -> Option<Num> {
@@ -369,8 +287,9 @@ fn parse_num(s: &str) -> Option<Num> {
 }
 
 impl Analyzed {
-    fn new(text: &str) -> Self {
-        let tokens: Vec<Token> = TOKEN_RE
+    fn new(text: &str, lang: Language) -> Self {
+        let lex = &lang.words().stance;
+        let tokens: Vec<Token> = TOKEN_RES[lang.index()]
             .find_iter(text)
             .map(|m| {
                 let lower = m.as_str().to_lowercase();
@@ -380,7 +299,7 @@ impl Analyzed {
                     None
                 };
                 Token {
-                    stem: stem(&lower),
+                    stem: stem(lex, &lower),
                     lower,
                     number,
                 }
@@ -388,13 +307,14 @@ impl Analyzed {
             .collect();
         let content = tokens
             .iter()
-            .filter(|t| t.number.is_none() && t.lower.len() > 2 && !is_stop(&t.lower))
+            .filter(|t| t.number.is_none() && t.lower.len() > 2 && !is_stop(lex, &t.lower))
             .map(|t| t.stem.clone())
             .collect();
         Analyzed {
             tokens,
             content,
             lower: text.to_lowercase(),
+            lex,
         }
     }
 
@@ -408,7 +328,7 @@ impl Analyzed {
             j != i
                 && t.number.is_none()
                 && t.lower.len() > 2
-                && !is_stop(&t.lower)
+                && !is_stop(self.lex, &t.lower)
                 && !skip.contains(t.lower.as_str())
                 && other.content.contains(&t.stem)
         })
@@ -432,37 +352,14 @@ struct Mention {
     surface: String,
 }
 
-const SCALES: &[(&str, f64)] = &[
-    ("thousand", 1e3),
-    ("million", 1e6),
-    ("billion", 1e9),
-    ("trillion", 1e12),
-];
-
-const NUMBER_WORDS: &[(&str, f64)] = &[
-    ("two", 2.0),
-    ("three", 3.0),
-    ("four", 4.0),
-    ("five", 5.0),
-    ("six", 6.0),
-    ("seven", 7.0),
-    ("eight", 8.0),
-    ("nine", 9.0),
-    ("ten", 10.0),
-    ("eleven", 11.0),
-    ("twelve", 12.0),
-    ("twenty", 20.0),
-    ("hundred", 100.0),
-    ("dozen", 12.0),
-];
-
 fn mentions(a: &Analyzed) -> Vec<Mention> {
+    let lex = a.lex;
     let toks = &a.tokens;
     let mut out: Vec<Mention> = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         let num = toks[i].number.or_else(|| {
-            NUMBER_WORDS
+            lex.number_words
                 .iter()
                 .find(|(w, _)| *w == toks[i].lower)
                 .map(|&(_, v)| Num {
@@ -480,7 +377,7 @@ fn mentions(a: &Analyzed) -> Vec<Mention> {
         let mut j = i + 1;
         if let Some(&(_, s)) = toks
             .get(j)
-            .and_then(|t| SCALES.iter().find(|(w, _)| *w == t.lower))
+            .and_then(|t| lex.scales.iter().find(|(w, _)| *w == t.lower))
         {
             value *= s;
             half *= s;
@@ -489,12 +386,12 @@ fn mentions(a: &Analyzed) -> Vec<Mention> {
         // A range: "2 to 4", "2-4" (the hyphen is not a token), "between 2 and 4".
         let mut hi = value;
         if let (Some(conn), Some(next)) = (toks.get(j), toks.get(j + 1)) {
-            if let (true, Some(m)) = (conn.lower == "to" || conn.lower == "and", next.number) {
+            if let (true, Some(m)) = (lex.range_words.contains(&conn.lower.as_str()), next.number) {
                 let mut v = m.value;
                 let mut k = j + 2;
                 if let Some(&(_, s)) = toks
                     .get(k)
-                    .and_then(|t| SCALES.iter().find(|(w, _)| *w == t.lower))
+                    .and_then(|t| lex.scales.iter().find(|(w, _)| *w == t.lower))
                 {
                     v *= s;
                     k += 1;
@@ -506,9 +403,11 @@ fn mentions(a: &Analyzed) -> Vec<Mention> {
             }
         }
         let unit = match toks.get(j).map(|t| t.lower.as_str()) {
-            Some("%") | Some("percent") | Some("per") => "%".to_string(),
-            Some("°") | Some("degrees") | Some("degree") => "°".to_string(),
-            Some(w) if !is_stop(w) && toks[j].number.is_none() && w.len() > 1 => unit_stem(w),
+            Some(w) if w == "%" || lex.percent_words.contains(&w) => "%".to_string(),
+            Some(w) if w == "°" || lex.degree_words.contains(&w) => "°".to_string(),
+            Some(w) if !is_stop(lex, w) && toks[j].number.is_none() && w.len() > 1 => {
+                unit_stem(lex, w)
+            }
             _ => {
                 let is_year = toks[i].number.is_some()
                     && n.half_ulp == 0.5
@@ -526,7 +425,7 @@ fn mentions(a: &Analyzed) -> Vec<Mention> {
         let context = (lo_ctx..hi_ctx)
             .filter(|&k| k < start || k >= j)
             .map(|k| &toks[k])
-            .filter(|t| t.number.is_none() && t.lower.len() > 2 && !is_stop(&t.lower))
+            .filter(|t| t.number.is_none() && t.lower.len() > 2 && !is_stop(lex, &t.lower))
             .map(|t| t.stem.clone())
             .collect();
         let end = (j + usize::from(!unit.is_empty() && unit != "year")).min(toks.len());
@@ -623,48 +522,12 @@ fn number_conflict(c: &Analyzed, p: &Analyzed, tol: f32) -> Option<Conflict> {
 // ---------------------------------------------------------------------------
 // Negation
 
-const NEGATIONS: &[&str] = &[
-    "not",
-    "no",
-    "never",
-    "none",
-    "neither",
-    "nor",
-    "cannot",
-    "without",
-    "nothing",
-    "nobody",
-    "isn't",
-    "aren't",
-    "wasn't",
-    "weren't",
-    "don't",
-    "doesn't",
-    "didn't",
-    "won't",
-    "can't",
-    "couldn't",
-    "hasn't",
-    "haven't",
-    "hadn't",
-    "shouldn't",
-    "wouldn't",
-    "denied",
-    "denies",
-    "deny",
-    "unlikely",
-    "lack",
-    "lacks",
-    "fails",
-    "failed",
-];
-
 /// Negation cues in `a` with a word shared with `b` within their scope.
 fn scoped_negations(a: &Analyzed, b: &Analyzed) -> Vec<String> {
     a.tokens
         .iter()
         .enumerate()
-        .filter(|(_, t)| NEGATIONS.contains(&t.lower.as_str()))
+        .filter(|(_, t)| a.lex.negations.contains(&t.lower.as_str()))
         .filter(|(i, _)| {
             // Scope: the few words after the cue (and one before, for "X did not").
             let hi = (i + 6).min(a.tokens.len());
@@ -673,8 +536,8 @@ fn scoped_negations(a: &Analyzed, b: &Analyzed) -> Vec<String> {
                 j != *i
                     && t.number.is_none()
                     && t.lower.len() > 2
-                    && !is_stop(&t.lower)
-                    && !NEGATIONS.contains(&t.lower.as_str())
+                    && !is_stop(a.lex, &t.lower)
+                    && !a.lex.negations.contains(&t.lower.as_str())
                     && b.content.contains(&t.stem)
             })
         })
@@ -688,11 +551,11 @@ fn negation_conflict(c: &Analyzed, p: &Analyzed) -> Option<Conflict> {
     let any_c = c
         .tokens
         .iter()
-        .any(|t| NEGATIONS.contains(&t.lower.as_str()));
+        .any(|t| c.lex.negations.contains(&t.lower.as_str()));
     let any_p = p
         .tokens
         .iter()
-        .any(|t| NEGATIONS.contains(&t.lower.as_str()));
+        .any(|t| p.lex.negations.contains(&t.lower.as_str()));
     match (in_c.first(), in_p.first()) {
         (None, Some(cue)) if !any_c => Some(Conflict::Negation {
             cue: cue.clone(),
@@ -709,123 +572,11 @@ fn negation_conflict(c: &Analyzed, p: &Analyzed) -> Option<Conflict> {
 // ---------------------------------------------------------------------------
 // Direction
 
-/// Pairs of opposite direction families (stems / word forms).
-const DIRECTIONS: &[(&[&str], &[&str])] = &[
-    (
-        &[
-            "rise",
-            "rising",
-            "rose",
-            "risen",
-            "rises",
-            "increase",
-            "increasing",
-            "increased",
-            "increases",
-            "grow",
-            "growing",
-            "grew",
-            "grown",
-            "grows",
-            "growth",
-            "gain",
-            "gains",
-            "gained",
-            "gaining",
-            "climb",
-            "climbing",
-            "climbed",
-            "surge",
-            "surged",
-            "soar",
-            "soared",
-            "expand",
-            "expanding",
-            "expanded",
-            "higher",
-            "more",
-            "greater",
-            "larger",
-            "up",
-        ],
-        &[
-            "fall",
-            "falling",
-            "fell",
-            "fallen",
-            "falls",
-            "decrease",
-            "decreasing",
-            "decreased",
-            "decreases",
-            "decline",
-            "declining",
-            "declined",
-            "declines",
-            "drop",
-            "dropping",
-            "dropped",
-            "drops",
-            "shrink",
-            "shrinking",
-            "shrank",
-            "shrunk",
-            "loss",
-            "losses",
-            "lose",
-            "losing",
-            "lost",
-            "plunge",
-            "plunged",
-            "contract",
-            "contracted",
-            "lower",
-            "less",
-            "fewer",
-            "smaller",
-            "down",
-            "reduce",
-            "reduced",
-            "reducing",
-            "reduction",
-        ],
-    ),
-    (
-        &[
-            "warming", "warmer", "warm", "warmed", "warms", "heating", "hotter",
-        ],
-        &["cooling", "cooler", "cool", "cooled", "cools", "colder"],
-    ),
-    (
-        &[
-            "accelerating",
-            "accelerate",
-            "accelerated",
-            "accelerates",
-            "acceleration",
-            "faster",
-            "speeding",
-        ],
-        &[
-            "slowing",
-            "slow",
-            "slowed",
-            "slows",
-            "slower",
-            "decelerating",
-            "decelerated",
-            "deceleration",
-            "stalled",
-            "paused",
-            "pause",
-            "hiatus",
-        ],
-    ),
-];
-
 /// Direction words of family `fam` in `a` with a word shared with `b` nearby.
 fn anchored<'t>(a: &'t Analyzed, b: &Analyzed, fam: &[&str]) -> Option<&'t str> {
-    let skip: HashSet<&str> = DIRECTIONS
+    let skip: HashSet<&str> = a
+        .lex
+        .directions
         .iter()
         .flat_map(|(x, y)| x.iter().chain(y.iter()).copied())
         .collect();
@@ -841,7 +592,7 @@ fn has_any(a: &Analyzed, fam: &[&str]) -> bool {
 }
 
 fn direction_conflict(c: &Analyzed, p: &Analyzed) -> Option<Conflict> {
-    for (up, down) in DIRECTIONS {
+    for (up, down) in c.lex.directions {
         for (x, y) in [(up, down), (down, up)] {
             if let (Some(cw), Some(pw)) = (anchored(c, p, x), anchored(p, c, y)) {
                 // Both directions in the passage (e.g. "rose, then fell") or
@@ -861,31 +612,6 @@ fn direction_conflict(c: &Analyzed, p: &Analyzed) -> Option<Conflict> {
 // ---------------------------------------------------------------------------
 // Debunking cues
 
-const DEBUNK_CUES: &[&str] = &[
-    "no evidence",
-    "little evidence",
-    "no scientific evidence",
-    "not supported by",
-    "is a myth",
-    "myth",
-    "hoax",
-    "debunked",
-    "false",
-    "falsely",
-    "untrue",
-    "unfounded",
-    "misconception",
-    "disproven",
-    "disproved",
-    "refuted",
-    "discredited",
-    "conspiracy theory",
-    "misleading",
-    "erroneous",
-    "incorrect",
-    "wrongly",
-];
-
 fn debunk_conflict(c: &Analyzed, p: &Analyzed) -> Option<Conflict> {
     let has = |a: &Analyzed, cue: &str| {
         if cue.contains(' ') {
@@ -894,7 +620,8 @@ fn debunk_conflict(c: &Analyzed, p: &Analyzed) -> Option<Conflict> {
             a.tokens.iter().any(|t| t.lower == cue)
         }
     };
-    DEBUNK_CUES
+    p.lex
+        .debunk_cues
         .iter()
         .find(|cue| has(p, cue) && !has(c, cue))
         .map(|cue| Conflict::Debunk {
@@ -1150,6 +877,37 @@ mod tests {
         assert!(Conflicts::find(claim, stated, 0.05)
             .unstated_number
             .is_none());
+    }
+
+    #[test]
+    fn token_regexes_compile_for_every_language() {
+        for l in Language::ALL {
+            let re = token_regex(&l.words().stance);
+            assert!(re.is_match("12,000"));
+        }
+        let toks: Vec<&str> = TOKEN_RES[Language::English.index()]
+            .find_iter("It doesn't rise 2,500.5% or 3°.")
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(
+            toks,
+            ["It", "doesn't", "rise", "2,500.5", "%", "or", "3", "°"]
+        );
+    }
+
+    #[test]
+    fn explicit_english_matches_the_default() {
+        let (c, p) = (
+            "Vaccines cause autism.",
+            "Vaccines do not cause autism; the claim is a myth.",
+        );
+        let f = Conflicts::find_in(c, p, 0.05, Language::English);
+        assert_eq!(f, find(c, p));
+        assert!(f.negation.is_some() && f.debunk.is_some(), "{f:?}");
+        assert_eq!(
+            stance_in(c, p, 0.9, &cfg(), Language::English),
+            stance(c, p, 0.9, &cfg())
+        );
     }
 
     #[test]
