@@ -19,9 +19,10 @@ use crate::embed::{
     self, CachedEncoder, Encoder, EncoderHandle, EncoderOptions, LeadingHalf, Readout,
 };
 use crate::error::{Error, Result};
+use crate::lang::Language;
 use crate::propaganda::PropagandaModel;
 use crate::report::{ArticleReport, ClaimReport};
-use crate::text::{split_sentences, Article, Sentence};
+use crate::text::{split_sentences_in, Article, Sentence};
 use crate::verdict::check::Checker;
 use crate::verdict::{Verdict, VerdictConfig};
 
@@ -49,6 +50,7 @@ pub struct AnalyzerBuilder {
     verdict_overrides: Option<PathBuf>,
     min_checkworthiness: Option<f32>,
     propaganda: bool,
+    language: Language,
 }
 
 /// Reports on what the analyzer is doing, for a progress bar. Every method
@@ -145,6 +147,14 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// The language of the articles and the evidence (default English):
+    /// sentence splitting, the cue words of stance and check-worthiness, the
+    /// stemmer of documents indexed on the fly.
+    pub fn language(mut self, lang: Language) -> Self {
+        self.language = lang;
+        self
+    }
+
     /// Load the models, open and build the evidence indexes.
     pub fn build(self) -> Result<Analyzer> {
         let checkworthiness = CheckWorthiness::load_default()?;
@@ -179,14 +189,19 @@ impl AnalyzerBuilder {
             (None, Some(p)) => VerdictConfig::load_for(stance_enc.name(), p)?,
             (None, None) => VerdictConfig::default_for(stance_enc.name())?,
         };
-        let checker = Checker::new(EncoderHandle::Shared(stance_enc), verdict)?;
+        let checker =
+            Checker::new(EncoderHandle::Shared(stance_enc), verdict)?.with_language(self.language);
 
         let mut indexes = Vec::new();
         for d in &self.indexes {
             indexes.push(Index::open(d)?);
         }
         if !self.documents.is_empty() {
-            indexes.push(Index::temporary(&self.documents, Some(plain.as_ref()))?);
+            indexes.push(Index::temporary_in(
+                &self.documents,
+                Some(plain.as_ref()),
+                self.language,
+            )?);
         }
         let mut retrievers: Vec<Box<dyn Retriever>> = Vec::new();
         if !indexes.is_empty() {
@@ -205,6 +220,7 @@ impl AnalyzerBuilder {
             propaganda,
             checker,
             retrievers,
+            language: self.language,
         })
     }
 }
@@ -263,6 +279,7 @@ pub struct Analyzer {
     propaganda: Option<PropagandaModel>,
     checker: Checker<'static>,
     retrievers: Vec<Box<dyn Retriever>>,
+    language: Language,
 }
 
 impl Analyzer {
@@ -279,6 +296,7 @@ impl Analyzer {
             verdict_overrides: None,
             min_checkworthiness: None,
             propaganda: true,
+            language: Language::default(),
         }
     }
 
@@ -295,6 +313,11 @@ impl Analyzer {
     /// The check-worthiness threshold in use.
     pub fn threshold(&self) -> f32 {
         self.threshold
+    }
+
+    /// The language articles and evidence are read in.
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     /// The verdict thresholds in use.
@@ -360,7 +383,7 @@ impl Analyzer {
                     kind: DocKind::CrossReference,
                 })
                 .collect();
-            let index = Index::temporary(&docs, Some(self.plain.as_ref()))?;
+            let index = Index::temporary_in(&docs, Some(self.plain.as_ref()), self.language)?;
             Some(HybridSearcher::new(vec![index], Some(self.plain.as_ref())))
         } else {
             None
@@ -388,7 +411,7 @@ impl Analyzer {
         skip: &dyn Fn(&Hit) -> bool,
         progress: &dyn Progress,
     ) -> Result<ArticleReport> {
-        let sentences = body_sentences(art);
+        let sentences = body_sentences(art, self.language);
         let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
         let scores = if texts.is_empty() {
             Vec::new()
@@ -453,8 +476,8 @@ fn cross_id(i: usize) -> String {
 
 /// The article's sentences without the title line (plain-text titles are the
 /// first line of the text itself).
-fn body_sentences(a: &Article) -> Vec<Sentence> {
-    let mut s = split_sentences(&a.text);
+fn body_sentences(a: &Article, lang: Language) -> Vec<Sentence> {
+    let mut s = split_sentences_in(&a.text, lang);
     if let (Some(t), Some(first)) = (&a.title, s.first()) {
         if first.text.trim().trim_start_matches('#').trim() == t.trim() {
             s.remove(0);
@@ -481,7 +504,10 @@ mod tests {
             text: "Big news\n\nThe mayor resigned on Monday. Nobody knows why.".into(),
             path: None,
         };
-        let s: Vec<String> = body_sentences(&a).into_iter().map(|s| s.text).collect();
+        let s: Vec<String> = body_sentences(&a, Language::English)
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
         assert_eq!(s, ["The mayor resigned on Monday.", "Nobody knows why."]);
         assert_eq!(article_name(&a), "-");
     }

@@ -32,6 +32,9 @@ pub enum Error {
     /// The propaganda model.
     #[error(transparent)]
     Propaganda(#[from] PropagandaError),
+    /// A language veracity has no word lists for.
+    #[error(transparent)]
+    Language(#[from] crate::lang::LanguageError),
     /// A stage failed on one article; `source` says how.
     #[error("{stage} in {article}")]
     Article {

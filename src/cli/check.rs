@@ -44,7 +44,9 @@ impl EvidenceArgs {
     /// the threshold overrides. The `--corpus` files are read here; their
     /// skipped records are reported on standard error.
     pub fn builder(&self, g: &GlobalArgs) -> anyhow::Result<AnalyzerBuilder> {
-        let mut b = Analyzer::builder().model(g.encoder_options());
+        let mut b = Analyzer::builder()
+            .model(g.encoder_options())
+            .language(g.language);
         if let Some(m) = &self.stance_model {
             b = b.stance_model(g.encoder_options().for_model(m));
         }

@@ -143,7 +143,7 @@ impl Sink for IndexSink<'_, '_> {
 }
 
 fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
-    let mut index = Index::open_or_create(&a.index)
+    let mut index = Index::open_or_create_in(&a.index, g.language)
         .with_context(|| format!("opening index {}", a.index.display()))?;
     let encoder = if a.dense { Some(g.encoder()?) } else { None };
     let opts = IngestOptions {

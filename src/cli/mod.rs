@@ -57,6 +57,10 @@ pub struct GlobalArgs {
     /// CPU threads for model inference and parallel work (default: all cores).
     #[arg(long, global = true, env = "VERACITY_THREADS", value_name = "N")]
     pub threads: Option<usize>,
+    /// Language of the articles, claims and documents (sentence splitting, cue words,
+    /// the stemmer of new indexes); `en` is the one with word lists today.
+    #[arg(long, global = true, env = "VERACITY_LANGUAGE", default_value = "en", value_name = "CODE")]
+    pub language: veracity::lang::Language,
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

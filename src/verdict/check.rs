@@ -6,7 +6,8 @@
 
 use crate::corpus::{Hit, Retriever};
 use crate::embed::{dot, EncoderHandle};
-use crate::text::split_sentences;
+use crate::lang::Language;
+use crate::text::split_sentences_in;
 
 use super::head::{self, StanceHead, StanceHeadFile, TokenMatrix};
 use super::{assess_with, Conflicts, Passage, StanceMethod, Verdict, VerdictConfig, VerdictError};
@@ -20,6 +21,8 @@ pub struct Checker<'a> {
     /// Whether the head reads token-alignment features (then the claim and
     /// every sentence are embedded with their token states).
     alignment: bool,
+    /// The language of claims and evidence (sentence splitting, conflict cues).
+    lang: Language,
 }
 
 impl<'a> Checker<'a> {
@@ -54,7 +57,14 @@ impl<'a> Checker<'a> {
             cfg,
             head,
             alignment,
+            lang: Language::default(),
         })
+    }
+
+    /// Read claims and evidence as `lang` (default English).
+    pub fn with_language(mut self, lang: Language) -> Self {
+        self.lang = lang;
+        self
     }
 
     pub fn config(&self) -> &VerdictConfig {
@@ -80,7 +90,9 @@ impl<'a> Checker<'a> {
         let (passages, q, vecs, toks) = self.sentences_with_vectors(claim, &hits, tokens)?;
         let conflicts: Vec<Conflicts> = passages
             .iter()
-            .map(|p| Conflicts::find(claim, &p.text, self.cfg.stance.number_tolerance))
+            .map(|p| {
+                Conflicts::find_in(claim, &p.text, self.cfg.stance.number_tolerance, self.lang)
+            })
             .collect();
         let probs: Option<Vec<[f32; 3]>> = self.head.as_ref().map(|h| {
             vecs.iter()
@@ -119,7 +131,7 @@ impl<'a> Checker<'a> {
     ) -> Result<(Vec<Passage>, Vec<f32>, Vec<Vec<f32>>, Vec<TokenMatrix>), VerdictError> {
         let mut cands: Vec<(usize, usize, usize)> = Vec::new(); // hit, start, end (in hit.text)
         for (i, h) in hits.iter().enumerate() {
-            let sents = split_sentences(&h.text);
+            let sents = split_sentences_in(&h.text, self.lang);
             if sents.is_empty() && !h.text.trim().is_empty() {
                 cands.push((i, 0, h.text.len()));
             }
