@@ -59,7 +59,13 @@ pub struct GlobalArgs {
     pub threads: Option<usize>,
     /// Language of the articles, claims and documents (sentence splitting, cue words,
     /// the stemmer of new indexes); `en` is the one with word lists today.
-    #[arg(long, global = true, env = "VERACITY_LANGUAGE", default_value = "en", value_name = "CODE")]
+    #[arg(
+        long,
+        global = true,
+        env = "VERACITY_LANGUAGE",
+        default_value = "en",
+        value_name = "CODE"
+    )]
     pub language: veracity::lang::Language,
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

@@ -32,7 +32,9 @@ pub enum Fusion {
     /// Min-max normalise each score over the candidates, then
     /// `weight · cosine + (1 − weight) · bm25`.
     Linear { weight: f32 },
-    /// Reciprocal rank fusion: `Σ 1 / (k + rank)` over the two rankings.
+    /// Reciprocal rank fusion: `Σ 1 / (k + rank)` over the two rankings
+    /// (measured, not shipped: cargo feature `experiments`).
+    #[cfg(feature = "experiments")]
     Rrf { k: f32 },
 }
 
@@ -64,6 +66,8 @@ pub struct SearchOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FusionLevel {
     Passage,
+    /// Measured, not shipped (cargo feature `experiments`).
+    #[cfg(feature = "experiments")]
     Document,
 }
 
@@ -269,6 +273,7 @@ impl<'a> HybridSearcher<'a> {
     /// Fuse candidates into hits, best first, at most `k` (and at most
     /// `per_doc` passages per document).
     pub fn fuse(&self, cands: Vec<Candidate>, k: usize) -> Vec<Hit> {
+        #[cfg(feature = "experiments")]
         let cands = if self.opts.level == FusionLevel::Document && self.opts.per_doc <= 1 {
             aggregate_documents(cands)
         } else {
@@ -305,6 +310,7 @@ pub fn spread_over_documents(doc_ids: &[&str], keep: usize) -> Vec<usize> {
     chosen
 }
 
+#[cfg(feature = "experiments")]
 /// One candidate per document (same `doc_id` and `source`): the passage with
 /// the best cosine (else the best BM25) carries the document's best BM25 and
 /// best cosine over all its passages. A long document whose lexical and
@@ -365,6 +371,7 @@ fn minmax(xs: &[Option<f32>]) -> Vec<f32> {
         .collect()
 }
 
+#[cfg(feature = "experiments")]
 fn ranks(xs: &[Option<f32>]) -> Vec<Option<usize>> {
     let mut idx: Vec<usize> = (0..xs.len()).filter(|&i| xs[i].is_some()).collect();
     idx.sort_by(|&a, &b| xs[b].unwrap_or(0.0).total_cmp(&xs[a].unwrap_or(0.0)));
@@ -397,6 +404,7 @@ pub fn fuse(
                     .map(|(b, c)| weight * c + (1.0 - weight) * b)
                     .collect()
             }
+            #[cfg(feature = "experiments")]
             Fusion::Rrf { k } => {
                 let (rb, rc) = (ranks(&bm), ranks(&co));
                 rb.iter()

@@ -20,10 +20,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::memory::MemoryIndex;
 use crate::embed::{cache::text_key, Encoder};
 use crate::error::ResultExt;
 use crate::verdict::{
-    assess, assess_with, Conflicts, MemoryIndex, Passage, SourceKind, VerdictConfig, VerdictKind,
+    assess, assess_with, Conflicts, Passage, SourceKind, VerdictConfig, VerdictKind,
 };
 use crate::Result;
 use rayon::prelude::*;

@@ -23,7 +23,6 @@
 pub mod check;
 pub mod config;
 pub mod head;
-pub mod memory;
 pub mod stance;
 
 use std::collections::{BTreeSet, HashSet};
@@ -32,7 +31,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use config::{StanceMethod, VerdictConfig};
-pub use memory::MemoryIndex;
 pub use stance::{Conflict, Conflicts, Stance};
 
 /// Errors of the verdict stage.

@@ -5,7 +5,7 @@
 
 use crate::embed::{dot, Encoder};
 
-use super::{Passage, VerdictError};
+use crate::verdict::{Passage, VerdictError};
 
 /// Passages with their embeddings, searched exhaustively.
 pub struct MemoryIndex {
