@@ -8,6 +8,7 @@
 pub mod claims;
 pub mod corpus;
 pub mod embed;
+pub mod heads;
 pub mod propaganda;
 pub mod report;
 pub mod rng;
