@@ -10,10 +10,10 @@ use anyhow::{bail, Context};
 use clap::Args;
 use sha2::{Digest, Sha256};
 use veracity::claims::data::{self, Dataset, Fold, Labeled};
-use veracity::claims::metrics::{average_precision, precision_at, prf, Prf};
 use veracity::claims::train::{compact, fit, TrainOptions};
 use veracity::claims::{features, CheckWorthiness};
 use veracity::embed::{CachedEncoder, Encoder};
+use veracity::heads::metrics::{average_precision, precision_at, prf, Prf};
 use veracity::text::{read_article, split_lines, split_sentences};
 
 use super::{progress, GlobalArgs};
@@ -154,15 +154,19 @@ fn sha256_file(path: &Path) -> anyhow::Result<String> {
 fn prf_json(m: &Prf) -> serde_json::Value {
     let r = |x: f64| (x * 10000.0).round() / 10000.0;
     serde_json::json!({
-        "precision": r(m.precision), "recall": r(m.recall), "f1": r(m.f1),
-        "n": m.n, "positives": m.positives,
+        "precision": r(m.precision()), "recall": r(m.recall()), "f1": r(m.f1()),
+        "n": m.n(), "positives": m.positives(),
     })
 }
 
 fn print_prf(what: &str, m: &Prf) {
     println!(
         "{what:<34} n={:<5} positives={:<5} precision={:.4} recall={:.4} F1={:.4}",
-        m.n, m.positives, m.precision, m.recall, m.f1
+        m.n(),
+        m.positives(),
+        m.precision(),
+        m.recall(),
+        m.f1()
     );
 }
 
