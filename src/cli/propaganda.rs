@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 use veracity::embed::{CachedEncoder, Encoder, Readout, TokenStates};
+use veracity::heads::metrics::Prf;
 use veracity::propaganda::data::{load_memes, load_ptc, Corpus};
 use veracity::propaganda::features::FeatureConfig;
 use veracity::propaganda::fit::{
-    cross_validate, evaluate, fit, prepare, CvResult, LabelledArticle, Metrics, Prepared, Prf,
+    cross_validate, evaluate, fit, prepare, CvResult, LabelledArticle, Metrics, Prepared,
 };
 use veracity::propaganda::train::TrainOptions;
 use veracity::propaganda::{
