@@ -12,6 +12,7 @@ pub mod corpus;
 pub mod embed;
 mod error;
 pub mod eval;
+pub mod heads;
 pub mod lang;
 pub mod progress;
 pub mod propaganda;

@@ -13,7 +13,6 @@
 
 pub mod data;
 pub mod features;
-pub mod metrics;
 pub mod train;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +21,7 @@ use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::embed::{EmbedError, Encoder};
+use crate::heads::{sigmoid, Mlp};
 
 /// The committed head, compiled in.
 const DEFAULT_HEAD: &str = include_str!("../../models/heads/checkworthiness.json");
@@ -60,99 +60,6 @@ pub enum ClaimsError {
     Candle(#[from] candle_core::Error),
 }
 
-/// One dense layer: `outputs × inputs` weights, row-major, and a bias.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Layer {
-    pub inputs: usize,
-    pub outputs: usize,
-    /// Stored as base64 of little-endian IEEE half floats (a plain JSON array
-    /// of numbers is also accepted when reading).
-    #[serde(with = "half_b64")]
-    pub weights: Vec<f32>,
-    pub bias: Vec<f32>,
-}
-
-/// Serde for weight vectors: base64 of little-endian f16 (half the size of
-/// f32, a sixth of decimal JSON), so the committed head stays small.
-pub mod half_b64 {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    pub fn encode(bytes: &[u8]) -> String {
-        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-        for c in bytes.chunks(3) {
-            let n = (u32::from(c[0]) << 16)
-                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-                | u32::from(*c.get(2).unwrap_or(&0));
-            for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-                if i <= c.len() {
-                    out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
-
-    pub fn decode(s: &str) -> Result<Vec<u8>, String> {
-        let mut out = Vec::with_capacity(s.len() / 4 * 3);
-        let mut acc = 0u32;
-        let mut bits = 0;
-        for (i, c) in s.bytes().filter(|&c| c != b'=').enumerate() {
-            let v = ALPHABET
-                .iter()
-                .position(|&a| a == c)
-                .ok_or_else(|| format!("invalid base64 character at {i}"))?;
-            acc = (acc << 6) | v as u32;
-            bits += 6;
-            if bits >= 8 {
-                bits -= 8;
-                out.push((acc >> bits) as u8);
-                acc &= (1 << bits) - 1;
-            }
-        }
-        Ok(out)
-    }
-
-    /// Round a value to what f16 storage keeps.
-    pub fn quantise(x: f32) -> f32 {
-        half::f16::from_f32(x).to_f32()
-    }
-
-    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = v
-            .iter()
-            .flat_map(|&x| half::f16::from_f32(x).to_le_bytes())
-            .collect();
-        s.serialize_str(&encode(&bytes))
-    }
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Repr {
-        Packed(String),
-        Plain(Vec<f32>),
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
-        match Repr::deserialize(d)? {
-            Repr::Plain(v) => Ok(v),
-            Repr::Packed(s) => {
-                let bytes = decode(&s).map_err(serde::de::Error::custom)?;
-                if bytes.len() % 2 != 0 {
-                    return Err(serde::de::Error::custom("odd byte count for f16 weights"));
-                }
-                Ok(bytes
-                    .chunks(2)
-                    .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                    .collect())
-            }
-        }
-    }
-}
-
 /// A learned check-worthiness head as stored on disk (JSON).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Head {
@@ -169,7 +76,7 @@ pub struct Head {
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
     /// Dense layers, ReLU between them; the last has one output (the logit).
-    pub layers: Vec<Layer>,
+    pub layers: Mlp,
     /// Decision threshold on the score (sigmoid of the logit).
     pub threshold: f32,
     /// Data, split, seed, command and measured metrics.
@@ -213,19 +120,7 @@ impl Head {
                 "standardisation has the wrong size (want {d})"
             )));
         }
-        let mut inputs = d;
-        for (i, l) in self.layers.iter().enumerate() {
-            if l.inputs != inputs
-                || l.weights.len() != l.inputs * l.outputs
-                || l.bias.len() != l.outputs
-            {
-                return Err(bad(format!("layer {i} has inconsistent sizes")));
-            }
-            inputs = l.outputs;
-        }
-        if self.layers.is_empty() || inputs != 1 {
-            return Err(bad("the last layer must have exactly one output".into()));
-        }
+        self.layers.check(d, 1).map_err(bad)?;
         if !(0.0..=1.0).contains(&self.threshold) {
             return Err(bad(format!(
                 "threshold {} is outside [0, 1]",
@@ -272,23 +167,10 @@ impl Head {
                     .map(|(x, (m, s))| (x - m) / s),
             );
         }
-        let dev = Device::Cpu;
-        let mut x = Tensor::from_vec(flat, (inputs.len(), d), &dev)?;
-        for (i, l) in self.layers.iter().enumerate() {
-            let w = Tensor::from_slice(&l.weights, (l.outputs, l.inputs), &dev)?;
-            let b = Tensor::from_slice(&l.bias, l.outputs, &dev)?;
-            x = x.matmul(&w.t()?)?.broadcast_add(&b)?;
-            if i + 1 < self.layers.len() {
-                x = x.relu()?;
-            }
-        }
-        let logits: Vec<f32> = x.flatten_all()?.to_vec1()?;
+        let x = Tensor::from_vec(flat, (inputs.len(), d), &Device::Cpu)?;
+        let logits: Vec<f32> = self.layers.forward(&x)?.flatten_all()?.to_vec1()?;
         Ok(logits.into_iter().map(sigmoid).collect())
     }
-}
-
-pub(crate) fn sigmoid(z: f32) -> f32 {
-    1.0 / (1.0 + (-z).exp())
 }
 
 /// The check-worthiness scorer.
@@ -415,7 +297,7 @@ mod tests {
             cue_names: features::CUE_NAMES.iter().map(|s| s.to_string()).collect(),
             mean: vec![],
             std: vec![],
-            layers: vec![],
+            layers: Mlp::default(),
             threshold: 0.5,
             provenance: serde_json::Value::Null,
         };
@@ -458,28 +340,6 @@ mod tests {
             .unwrap();
         assert!(s[0] > s[1], "{s:?}");
         assert!(s.iter().all(|v| (0.0..=1.0).contains(v)));
-    }
-
-    #[test]
-    fn packed_weights_round_trip() {
-        for n in 0..7u8 {
-            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(97)).collect();
-            assert_eq!(half_b64::decode(&half_b64::encode(&bytes)).unwrap(), bytes);
-        }
-        assert_eq!(half_b64::encode(b"Man"), "TWFu");
-        let l = Layer {
-            inputs: 3,
-            outputs: 1,
-            weights: vec![0.5, -1.25, half_b64::quantise(0.1)],
-            bias: vec![0.3],
-        };
-        let json = serde_json::to_string(&l).unwrap();
-        assert!(json.contains("\"weights\":\""), "{json}");
-        assert_eq!(serde_json::from_str::<Layer>(&json).unwrap(), l);
-        let plain: Layer =
-            serde_json::from_str(r#"{"inputs":1,"outputs":1,"weights":[0.25],"bias":[0.0]}"#)
-                .unwrap();
-        assert_eq!(plain.weights, [0.25]);
     }
 
     #[test]

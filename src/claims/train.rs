@@ -7,10 +7,13 @@
 //! seeded SplitMix64 generator, and the rows come in file order.
 
 use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
-use super::metrics::{best_threshold, Prf};
-use super::{features, ClaimsError, Head, Layer, HEAD_FORMAT};
+use super::{features, ClaimsError, Head, HEAD_FORMAT};
+use crate::heads::metrics::{best_threshold, LastCut, Prf};
+use crate::heads::train::{
+    adamw, binary_cross_entropy, normal_init, Batch, Batches, Flow, Schedule,
+};
+use crate::heads::{codec, Dense, Mlp, Orientation};
 
 /// Hyper-parameters.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -116,10 +119,7 @@ impl Net {
     fn new(d: usize, hidden: usize, rng: &mut Rng) -> Result<Self, ClaimsError> {
         let dev = Device::Cpu;
         let normal = |rows: usize, cols: usize, scale: f64, rng: &mut Rng| {
-            let v: Vec<f32> = (0..rows * cols)
-                .map(|_| (rng.normal() * scale) as f32)
-                .collect();
-            Tensor::from_vec(v, (rows, cols), &dev)
+            Tensor::from_vec(normal_init(rows, cols, scale, rng), (rows, cols), &dev)
         };
         let vars = if hidden == 0 {
             vec![
@@ -168,26 +168,19 @@ impl Net {
             .collect::<Result<_, _>>()?)
     }
 
-    fn layers(weights: &[Tensor]) -> Result<Vec<Layer>, ClaimsError> {
-        weights
-            .chunks(2)
-            .map(|wb| {
-                let (inputs, outputs) = wb[0].dims2()?;
-                Ok(Layer {
-                    inputs,
-                    outputs,
-                    weights: wb[0].t()?.contiguous()?.flatten_all()?.to_vec1()?,
-                    bias: wb[1].to_vec1()?,
-                })
-            })
-            .collect()
+    fn layers(weights: &[Tensor]) -> Result<Mlp, ClaimsError> {
+        Ok(Mlp::from(
+            weights
+                .chunks(2)
+                .map(|wb| Dense::from_tensors(&wb[0], &wb[1], Orientation::InputsByOutputs))
+                .collect::<Result<Vec<_>, _>>()?,
+        ))
     }
 }
 
-/// Mean binary cross-entropy with logits: softplus(z) - y z, computed stably.
+/// Mean binary cross-entropy with logits.
 fn bce(logits: &Tensor, y: &Tensor) -> Result<Tensor, ClaimsError> {
-    let softplus = (logits.relu()? + ((logits.abs()?.neg()?.exp()? + 1.0)?.log()?))?;
-    Ok((softplus - (logits * y)?)?.mean_all()?)
+    Ok(binary_cross_entropy(logits, y, None)?)
 }
 
 /// Fit a head on `train` rows (raw input vectors from [`Head::input`]),
@@ -257,10 +250,11 @@ pub fn fit(
         provenance,
     };
     let val_scores = head.score_inputs(val)?;
-    let (threshold, val_at_threshold) = best_threshold(&val_scores, val_y).ok_or_else(|| {
+    let chosen = best_threshold(&val_scores, val_y, LastCut::AtLowest).ok_or_else(|| {
         ClaimsError::Training("no threshold: the validation part has no positives".into())
     })?;
-    head.threshold = threshold.clamp(0.0, 1.0);
+    let val_at_threshold = chosen.prf;
+    head.threshold = chosen.value.clamp(0.0, 1.0);
     Ok((
         head,
         FitReport {
@@ -306,55 +300,56 @@ fn fit_member(
 ) -> Result<(Vec<Tensor>, usize, usize, f64), ClaimsError> {
     let mut rng = Rng::new(seed);
     let net = Net::new(d, opts.hidden, &mut rng)?;
-    let mut opt = AdamW::new(
-        net.vars.clone(),
-        ParamsAdamW {
-            lr: opts.lr,
-            weight_decay: opts.weight_decay,
-            ..Default::default()
-        },
-    )?;
     let n = x.dims2()?.0;
-    let mut order: Vec<u32> = (0..n as u32).collect();
     let mut best = (f64::INFINITY, 0usize, net.snapshot()?);
-    let mut epochs_run = 0;
     let p = opts.dropout.clamp(0.0, 0.9);
-    for epoch in 1..=opts.max_epochs {
-        epochs_run = epoch;
-        rng.shuffle(&mut order);
-        for chunk in order.chunks(opts.batch.max(1)) {
-            let idx = Tensor::from_slice(chunk, chunk.len(), &Device::Cpu)?;
-            let xb = x.index_select(&idx, 0)?;
-            let yb = y.index_select(&idx, 0)?;
+    let schedule = Schedule {
+        epochs: opts.max_epochs,
+        batches: Batches::Shuffled {
+            size: opts.batch.max(1),
+        },
+        lr: opts.lr,
+        weight_decay: opts.weight_decay,
+    };
+    let epochs_run = adamw(
+        net.vars.clone(),
+        &schedule,
+        n,
+        &mut rng,
+        |batch, rng| {
+            let xb = batch.select(x)?;
+            let yb = batch.select(y)?;
+            let rows = match batch {
+                Batch::All => n,
+                Batch::Rows { len, .. } => len,
+            };
             let mask = if p > 0.0 && opts.hidden > 0 {
                 let keep = (1.0 / (1.0 - p)) as f32;
-                let m: Vec<f32> = (0..chunk.len() * opts.hidden)
+                let m: Vec<f32> = (0..rows * opts.hidden)
                     .map(|_| if rng.uniform() < p { 0.0 } else { keep })
                     .collect();
-                Some(Tensor::from_vec(
-                    m,
-                    (chunk.len(), opts.hidden),
-                    &Device::Cpu,
-                )?)
+                Some(Tensor::from_vec(m, (rows, opts.hidden), &Device::Cpu)?)
             } else {
                 None
             };
-            let loss = bce(&net.logits_masked(&xb, mask.as_ref())?, &yb)?;
-            opt.backward_step(&loss)?;
-        }
-        let vloss = bce(&net.logits(xv)?, yv)?.to_scalar::<f32>()? as f64;
-        if !vloss.is_finite() {
-            return Err(ClaimsError::Training(format!(
-                "validation loss became {vloss} at epoch {epoch}; lower --lr"
-            )));
-        }
-        tracing::debug!("seed {seed} epoch {epoch}: validation loss {vloss:.4}");
-        if vloss < best.0 - 1e-5 {
-            best = (vloss, epoch, net.snapshot()?);
-        } else if epoch - best.1 >= opts.patience {
-            break;
-        }
-    }
+            bce(&net.logits_masked(&xb, mask.as_ref())?, &yb)
+        },
+        |epoch| {
+            let vloss = bce(&net.logits(xv)?, yv)?.to_scalar::<f32>()? as f64;
+            if !vloss.is_finite() {
+                return Err(ClaimsError::Training(format!(
+                    "validation loss became {vloss} at epoch {epoch}; lower --lr"
+                )));
+            }
+            tracing::debug!("seed {seed} epoch {epoch}: validation loss {vloss:.4}");
+            if vloss < best.0 - 1e-5 {
+                best = (vloss, epoch, net.snapshot()?);
+            } else if epoch - best.1 >= opts.patience {
+                return Ok(Flow::Stop);
+            }
+            Ok(Flow::Continue)
+        },
+    )?;
     Ok((best.2, epochs_run, best.1, best.0))
 }
 
@@ -362,10 +357,8 @@ fn fit_member(
 /// significant digits), so that metrics measured after this hold for the file.
 pub fn compact(head: &mut Head) {
     let r = |x: &mut f32| *x = format!("{:.5e}", *x).parse().unwrap_or(*x);
-    for l in &mut head.layers {
-        l.weights
-            .iter_mut()
-            .for_each(|w| *w = super::half_b64::quantise(*w));
+    for l in head.layers.iter_mut() {
+        l.weights.iter_mut().for_each(|w| *w = codec::quantise(*w));
         l.bias.iter_mut().for_each(r);
     }
     head.mean.iter_mut().for_each(r);
@@ -375,7 +368,7 @@ pub fn compact(head: &mut Head) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::metrics::prf;
+    use crate::heads::metrics::prf;
 
     /// Two noisy clusters along the first axis; cues are added per text.
     fn toy(n: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<bool>) {
@@ -417,33 +410,26 @@ mod tests {
         let (xv, yv) = toy(200, 2);
         let (xt, yt) = toy(300, 3);
         for hidden in [0, 8] {
-            let (h1, rep) = fit(
-                "toy",
-                3,
-                &x,
-                &y,
-                &xv,
-                &yv,
-                &opts(hidden),
-                serde_json::json!({}),
-            )
-            .unwrap();
+            let run = || {
+                fit(
+                    "toy",
+                    3,
+                    &x,
+                    &y,
+                    &xv,
+                    &yv,
+                    &opts(hidden),
+                    serde_json::json!({}),
+                )
+                .unwrap()
+            };
+            let (h1, rep) = run();
             let s = h1.score_inputs(&xt).unwrap();
             assert!(s.iter().all(|v| (0.0..=1.0).contains(v)));
             let m = prf(&s, &yt, h1.threshold);
-            assert!(m.f1 > 0.85, "hidden {hidden}: test F1 {}", m.f1);
-            assert!(rep.val_at_threshold.f1 > 0.85);
-            let (h2, _) = fit(
-                "toy",
-                3,
-                &x,
-                &y,
-                &xv,
-                &yv,
-                &opts(hidden),
-                serde_json::json!({}),
-            )
-            .unwrap();
+            assert!(m.f1() > 0.85, "hidden {hidden}: test F1 {}", m.f1());
+            assert!(rep.val_at_threshold.f1() > 0.85);
+            let (h2, _) = run();
             assert_eq!(h1, h2, "same seed, same head");
         }
     }

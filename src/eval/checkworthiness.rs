@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::claims::data::{self, Dataset, Fold, Labeled};
-use crate::claims::metrics::{average_precision, precision_at, prf, Prf};
 use crate::claims::CheckWorthiness;
 use crate::embed::{self, CachedEncoder, Encoder, EncoderOptions};
+use crate::heads::metrics::{average_precision, precision_at, prf, Prf};
 
 use crate::error::{bail, ResultExt};
 use crate::Result;
@@ -67,15 +67,19 @@ fn score_rows(cw: &CheckWorthiness, enc: &dyn Encoder, rows: &[&Labeled]) -> Res
 pub(crate) fn prf_json(m: &Prf) -> serde_json::Value {
     let r = |x: f64| (x * 10000.0).round() / 10000.0;
     serde_json::json!({
-        "precision": r(m.precision), "recall": r(m.recall), "f1": r(m.f1),
-        "n": m.n, "positives": m.positives,
+        "precision": r(m.precision()), "recall": r(m.recall()), "f1": r(m.f1()),
+        "n": m.n(), "positives": m.positives(),
     })
 }
 
 pub(crate) fn print_prf(what: &str, m: &Prf) {
     println!(
         "{what:<34} n={:<5} positives={:<5} precision={:.4} recall={:.4} F1={:.4}",
-        m.n, m.positives, m.precision, m.recall, m.f1
+        m.n(),
+        m.positives(),
+        m.precision(),
+        m.recall(),
+        m.f1()
     );
 }
 

@@ -31,16 +31,6 @@ impl MemoryIndex {
         Ok(MemoryIndex { passages, vectors })
     }
 
-    /// Number of passages.
-    pub fn len(&self) -> usize {
-        self.passages.len()
-    }
-
-    /// Whether the index holds no passage.
-    pub fn is_empty(&self) -> bool {
-        self.passages.is_empty()
-    }
-
     /// The `k` passages most similar to the query vector, best first, with
     /// `similarity` set. Ties keep insertion order.
     pub fn search_vec(&self, query: &[f32], k: usize) -> Vec<Passage> {
@@ -66,16 +56,6 @@ impl MemoryIndex {
                 p
             })
             .collect()
-    }
-
-    /// Embed `query` with `enc` and search.
-    pub fn search(
-        &self,
-        enc: &dyn Encoder,
-        query: &str,
-        k: usize,
-    ) -> Result<Vec<Passage>, VerdictError> {
-        Ok(self.search_vec(&enc.embed_one(query)?, k))
     }
 }
 
@@ -110,12 +90,13 @@ mod tests {
             |_| {},
         )
         .unwrap();
-        let hits = idx.search(&Letters::new(), "aaaa bbbb", 2).unwrap();
+        let q = |t: &str| Letters::new().embed_one(t).unwrap();
+        let hits = idx.search_vec(&q("aaaa bbbb"), 2);
         assert_eq!(hits.len(), 2);
         assert_eq!(hits[0].doc_id, "a");
         assert!((hits[0].similarity - 1.0).abs() < 1e-5);
         assert_eq!(hits[1].doc_id, "b");
-        assert!(idx.search(&Letters::new(), "q", 0).unwrap().is_empty());
-        assert_eq!(idx.search(&Letters::new(), "q", 10).unwrap().len(), 3);
+        assert!(idx.search_vec(&q("q"), 0).is_empty());
+        assert_eq!(idx.search_vec(&q("q"), 10).len(), 3);
     }
 }

@@ -15,7 +15,7 @@
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::train::{f16_base64, N_HEADS};
+use super::train::N_HEADS;
 use super::PropagandaError;
 
 /// Neighbours per sentence for the exemplar features.
@@ -98,7 +98,7 @@ impl PrototypeSums {
 pub struct Prototypes {
     pub dims: usize,
     /// Head-major: positive centroid, then negative, `dims` values each.
-    #[serde(with = "f16_base64")]
+    #[serde(with = "crate::heads::codec::f16_base64")]
     pub centroids: Vec<f32>,
 }
 

@@ -10,12 +10,11 @@ use super::features::{article_features, stack_features, stack_len, FeatureConfig
 use super::lexicon::{Counts, Lexicon, N_LEXICON};
 use super::techniques::N_TECHNIQUES;
 use super::tokens::{TokenHeads, N_TOKEN_FEATURES};
-use super::train::{
-    best_f1_threshold, fit_net, fit_platt, seeded, sigmoid, Net, Standardizer, TrainOptions,
-    N_HEADS,
-};
+use super::train::{fit_net, seeded, Net, Standardizer, TrainOptions, N_HEADS};
 use super::PropagandaError;
 use crate::embed::TokenStates;
+use crate::heads::metrics::{best_threshold, pearson, spearman, LastCut, Prf};
+use crate::heads::Platt;
 
 /// An article ready for training: sentence embeddings, texts and gold labels.
 #[derive(Debug, Clone)]
@@ -56,6 +55,16 @@ pub struct HeadCalibration {
     pub threshold: f32,
     /// F1 of the head on the inner out-of-fold predictions used to pick the threshold.
     pub oof_f1: f64,
+}
+
+impl HeadCalibration {
+    /// The head's Platt scaling.
+    pub fn platt(&self) -> Platt {
+        Platt {
+            a: self.platt_a,
+            b: self.platt_b,
+        }
+    }
 }
 
 /// A fitted model: everything needed to score sentences.
@@ -463,13 +472,16 @@ pub fn fit(
     for h in 0..N_HEADS {
         let z: Vec<f32> = z_oof.iter().skip(h).step_by(N_HEADS).copied().collect();
         let y: Vec<bool> = y_oof.iter().map(|t| t[h] > 0.5).collect();
-        let (a, b) = fit_platt(&z, &y);
-        let p: Vec<f32> = z.iter().map(|&v| sigmoid(a * v + b)).collect();
-        let (threshold, f1) = best_f1_threshold(&p, &y);
+        let platt = Platt::fit(&z, &y);
+        let p: Vec<f32> = z.iter().map(|&v| platt.prob(v)).collect();
+        // Probabilities: the cut below the lowest goes midway to 0; 0.5
+        // when there are no positives.
+        let (threshold, f1) = best_threshold(&p, &y, LastCut::MidwayTo(0.0))
+            .map_or((0.5, 0.0), |t| (t.value, t.prf.f1()));
         heads.push(HeadCalibration {
             name: head_name(h),
-            platt_a: a,
-            platt_b: b,
+            platt_a: platt.a,
+            platt_b: platt.b,
             threshold,
             oof_f1: f1,
         });
@@ -518,8 +530,9 @@ impl Fitted {
                     .map(|s| (&mut s.standardizer, &mut s.net)),
             );
         for (st, net) in nets {
-            for v in [&mut net.w1, &mut net.b1, &mut net.w2, &mut net.b2] {
-                round_all(v, 4);
+            for l in net.mlp.iter_mut() {
+                round_all(&mut l.weights, 4);
+                round_all(&mut l.bias, 4);
             }
             // Means and scales span many magnitudes (a scale can be 1e-6):
             // significant digits, not decimals.
@@ -636,7 +649,7 @@ impl Fitted {
             .map(|row| {
                 let mut p = [0.0f32; N_HEADS];
                 for (k, (&zk, h)) in row.iter().zip(&self.heads).enumerate() {
-                    p[k] = sigmoid(h.platt_a * zk + h.platt_b);
+                    p[k] = h.platt().prob(zk);
                 }
                 p
             })
@@ -789,86 +802,6 @@ pub struct Decision {
     pub scores: [f32; N_TECHNIQUES],
 }
 
-/// Binary precision/recall/F1 counts.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Prf {
-    pub tp: usize,
-    pub fp: usize,
-    pub fn_: usize,
-}
-
-impl Prf {
-    pub fn add(&mut self, pred: bool, gold: bool) {
-        match (pred, gold) {
-            (true, true) => self.tp += 1,
-            (true, false) => self.fp += 1,
-            (false, true) => self.fn_ += 1,
-            _ => {}
-        }
-    }
-    pub fn precision(&self) -> f64 {
-        ratio(self.tp, self.tp + self.fp)
-    }
-    pub fn recall(&self) -> f64 {
-        ratio(self.tp, self.tp + self.fn_)
-    }
-    pub fn f1(&self) -> f64 {
-        ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
-    }
-}
-
-fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        a as f64 / b as f64
-    }
-}
-
-/// Spearman rank correlation (average ranks for ties); 0 when undefined.
-pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    fn ranks(v: &[f64]) -> Vec<f64> {
-        let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-        let mut r = vec![0.0; v.len()];
-        let mut i = 0;
-        while i < idx.len() {
-            let mut j = i;
-            while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
-                j += 1;
-            }
-            let avg = (i + j) as f64 / 2.0 + 1.0;
-            for &k in &idx[i..=j] {
-                r[k] = avg;
-            }
-            i = j + 1;
-        }
-        r
-    }
-    pearson(&ranks(a), &ranks(b))
-}
-
-/// Pearson correlation; 0 when undefined.
-pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    if n < 2 {
-        return 0.0;
-    }
-    let ma = a.iter().sum::<f64>() / n as f64;
-    let mb = b.iter().sum::<f64>() / n as f64;
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for i in 0..n {
-        sab += (a[i] - ma) * (b[i] - mb);
-        saa += (a[i] - ma).powi(2);
-        sbb += (b[i] - mb).powi(2);
-    }
-    if saa == 0.0 || sbb == 0.0 {
-        0.0
-    } else {
-        sab / (saa * sbb).sqrt()
-    }
-}
-
 /// Scores of a set of articles against gold.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Metrics {
@@ -1017,18 +950,13 @@ fn pool(ms: &[Metrics]) -> Metrics {
         techniques: vec![Prf::default(); N_TECHNIQUES],
         ..Default::default()
     };
-    let add = |a: &mut Prf, b: &Prf| {
-        a.tp += b.tp;
-        a.fp += b.fp;
-        a.fn_ += b.fn_;
-    };
     for m in ms {
         out.articles += m.articles;
         out.sentences += m.sentences;
-        add(&mut out.sentence, &m.sentence);
-        add(&mut out.micro, &m.micro);
+        out.sentence.merge(&m.sentence);
+        out.micro.merge(&m.micro);
         for (o, t) in out.techniques.iter_mut().zip(&m.techniques) {
-            add(o, t);
+            o.merge(t);
         }
     }
     out
@@ -1037,21 +965,6 @@ fn pool(ms: &[Metrics]) -> Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn correlations_and_prf() {
-        assert!((spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 35.0]) - 1.0).abs() < 1e-12);
-        assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
-        assert_eq!(spearman(&[1.0], &[2.0]), 0.0);
-        assert_eq!(pearson(&[1.0, 1.0], &[1.0, 2.0]), 0.0);
-        let mut p = Prf::default();
-        p.add(true, true);
-        p.add(true, false);
-        p.add(false, true);
-        p.add(false, false);
-        assert!((p.f1() - 0.5).abs() < 1e-12);
-        assert_eq!(Prf::default().f1(), 0.0);
-    }
 
     #[test]
     fn a_slogan_repeated_inside_longer_sentences_links_them() {

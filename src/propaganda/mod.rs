@@ -261,17 +261,7 @@ impl PropagandaModel {
         let d = f.features.model_len(file.dims);
         // A standardiser and network over `d` inputs with N_HEADS outputs.
         let fits = |st: &train::Standardizer, net: &train::Net, d: usize| {
-            st.mean.len() == d
-                && st.std.len() == d
-                && net.input == d
-                && if net.hidden == 0 {
-                    net.w1.len() == N_HEADS * d && net.b1.len() == N_HEADS
-                } else {
-                    net.w1.len() == net.hidden * d
-                        && net.b1.len() == net.hidden
-                        && net.w2.len() == N_HEADS * net.hidden
-                        && net.b2.len() == N_HEADS
-                }
+            st.mean.len() == d && st.std.len() == d && net.fits(d)
         };
         let ok = f.heads.len() == N_HEADS
             && !f.members.is_empty()
@@ -279,7 +269,7 @@ impl PropagandaModel {
         let ds = features::stack_len(N_HEADS);
         let ok2 = match (&f.stage2, f.features.stack) {
             (None, false) => true,
-            (Some(s2), true) => s2.net.hidden == 0 && fits(&s2.standardizer, &s2.net, ds),
+            (Some(s2), true) => s2.net.hidden() == 0 && fits(&s2.standardizer, &s2.net, ds),
             _ => false,
         };
         // Token heads: members of one width (the token states'; checked
@@ -597,12 +587,12 @@ mod tests {
         assert_eq!(one.fitted().members.len(), 2);
         assert_eq!(three.fitted().members.len(), 6);
         assert_eq!(
-            three.fitted().members[0].net.w1,
-            one.fitted().members[0].net.w1
+            three.fitted().members[0].net.mlp[0].weights,
+            one.fitted().members[0].net.mlp[0].weights
         );
         assert_ne!(
-            three.fitted().members[1].net.w1,
-            three.fitted().members[0].net.w1
+            three.fitted().members[1].net.mlp[0].weights,
+            three.fitted().members[0].net.mlp[0].weights
         );
         let r = three
             .analyze_spans(
@@ -715,7 +705,7 @@ mod tests {
     fn bad_model_files_are_rejected() {
         assert!(PropagandaModel::from_json("{}").is_err());
         let mut f = toy_model().file().clone();
-        f.fitted.members[0].net.w1.pop();
+        f.fitted.members[0].net.mlp[0].weights.pop();
         assert!(PropagandaModel::new(f).is_err());
         // Token heads present without the feature flag, or of the wrong width.
         let good = toy_model().file().clone();

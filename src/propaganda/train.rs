@@ -4,10 +4,11 @@
 //! predictions inside the training data (never on the data evaluated).
 
 use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use serde::{Deserialize, Serialize};
 
 use super::PropagandaError;
+use crate::heads::train::{adamw, binary_cross_entropy, glorot_uniform, Batches, Flow, Schedule};
+use crate::heads::{Dense, HeadsError, Mlp, Orientation};
 
 /// Output heads: 0 = any propaganda technique, 1..=14 = the techniques.
 pub const N_HEADS: usize = 1 + super::techniques::N_TECHNIQUES;
@@ -109,97 +110,109 @@ impl Standardizer {
     }
 }
 
-/// Learned network weights (row-major).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Learned network weights: one dense layer of [`N_HEADS`] outputs, or a
+/// hidden ReLU layer and that output layer. Stored flat (`NetRepr`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "NetRepr", into = "NetRepr")]
 pub struct Net {
-    pub input: usize,
-    pub hidden: usize,
+    pub mlp: Mlp,
+}
+
+/// A network as the model file stores it (row-major weights).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct NetRepr {
+    input: usize,
+    hidden: usize,
     /// hidden > 0: hidden × input; else heads × input. Stored as f16
-    /// base64 (see [`f16_base64`]); plain arrays of numbers load too.
-    #[serde(with = "f16_base64")]
-    pub w1: Vec<f32>,
-    pub b1: Vec<f32>,
+    /// base64 ([`crate::heads::codec`]); plain arrays of numbers load too.
+    #[serde(with = "crate::heads::codec::f16_base64")]
+    w1: Vec<f32>,
+    b1: Vec<f32>,
     /// heads × hidden (empty for plain logistic heads).
-    pub w2: Vec<f32>,
-    pub b2: Vec<f32>,
+    w2: Vec<f32>,
+    b2: Vec<f32>,
 }
 
-/// A large weight matrix in a model file: little-endian IEEE half floats,
-/// base64-encoded — a third of the size of 4-decimal JSON numbers, and as
-/// precise for weights of this size (relative error ≤ 2⁻¹¹). Reading also
-/// accepts a plain array of numbers (files written before this encoding).
-pub mod f16_base64 {
-    use base64::engine::general_purpose::STANDARD;
-    use base64::Engine;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = v
-            .iter()
-            .flat_map(|x| half::f16::from_f32(*x).to_le_bytes())
-            .collect();
-        s.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Packed(String),
-            Plain(Vec<f32>),
-        }
-        match Repr::deserialize(d)? {
-            Repr::Plain(v) => Ok(v),
-            Repr::Packed(text) => {
-                let bytes = STANDARD
-                    .decode(text.as_bytes())
-                    .map_err(|e| serde::de::Error::custom(format!("f16 weights: {e}")))?;
-                if bytes.len() % 2 != 0 {
-                    return Err(serde::de::Error::custom("f16 weights: odd number of bytes"));
-                }
-                Ok(bytes
-                    .chunks_exact(2)
-                    .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-                    .collect())
-            }
+impl From<NetRepr> for Net {
+    fn from(r: NetRepr) -> Self {
+        let first = Dense {
+            inputs: r.input,
+            outputs: r.b1.len(),
+            weights: r.w1,
+            bias: r.b1,
+        };
+        let layers = if r.hidden == 0 {
+            vec![first]
+        } else {
+            vec![
+                Dense {
+                    outputs: r.hidden,
+                    ..first
+                },
+                Dense {
+                    inputs: r.hidden,
+                    outputs: r.b2.len(),
+                    weights: r.w2,
+                    bias: r.b2,
+                },
+            ]
+        };
+        Net {
+            mlp: Mlp::from(layers),
         }
     }
 }
 
-fn cerr(e: candle_core::Error) -> PropagandaError {
+impl From<Net> for NetRepr {
+    fn from(n: Net) -> Self {
+        let input = n.input();
+        let hidden = n.hidden();
+        let mut layers = n.mlp.layers.into_iter();
+        let (w1, b1) = layers
+            .next()
+            .map_or((Vec::new(), Vec::new()), |l| (l.weights, l.bias));
+        let (w2, b2) = layers
+            .next()
+            .map_or((Vec::new(), Vec::new()), |l| (l.weights, l.bias));
+        NetRepr {
+            input,
+            hidden,
+            w1,
+            b1,
+            w2,
+            b2,
+        }
+    }
+}
+
+fn cerr(e: impl std::fmt::Display) -> PropagandaError {
     PropagandaError::Train(e.to_string())
 }
 
 impl Net {
+    /// Values per input row.
+    pub fn input(&self) -> usize {
+        self.mlp.inputs()
+    }
+
+    /// Hidden units; 0 for plain logistic heads.
+    pub fn hidden(&self) -> usize {
+        if self.mlp.len() > 1 {
+            self.mlp[0].outputs
+        } else {
+            0
+        }
+    }
+
+    /// Whether the network reads `d` inputs and gives [`N_HEADS`] outputs,
+    /// with at most one hidden layer, every layer of consistent sizes.
+    pub fn fits(&self, d: usize) -> bool {
+        self.mlp.len() <= 2 && self.mlp.check(d, N_HEADS).is_ok()
+    }
+
     /// Raw logits (N × heads) for standardised features (N × input).
     pub fn logits(&self, x: &[f32]) -> Result<Vec<f32>, PropagandaError> {
-        let n = x.len() / self.input.max(1);
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        let dev = Device::Cpu;
-        let xt = Tensor::from_slice(x, (n, self.input), &dev).map_err(cerr)?;
-        let out = if self.hidden == 0 {
-            let w = Tensor::from_slice(&self.w1, (N_HEADS, self.input), &dev).map_err(cerr)?;
-            let b = Tensor::from_slice(&self.b1, N_HEADS, &dev).map_err(cerr)?;
-            xt.matmul(&w.t().map_err(cerr)?)
-                .and_then(|z| z.broadcast_add(&b))
-                .map_err(cerr)?
-        } else {
-            let w1 = Tensor::from_slice(&self.w1, (self.hidden, self.input), &dev).map_err(cerr)?;
-            let b1 = Tensor::from_slice(&self.b1, self.hidden, &dev).map_err(cerr)?;
-            let w2 = Tensor::from_slice(&self.w2, (N_HEADS, self.hidden), &dev).map_err(cerr)?;
-            let b2 = Tensor::from_slice(&self.b2, N_HEADS, &dev).map_err(cerr)?;
-            xt.matmul(&w1.t().map_err(cerr)?)
-                .and_then(|h| h.broadcast_add(&b1))
-                .and_then(|h| h.relu())
-                .and_then(|h| h.matmul(&w2.t()?))
-                .and_then(|z| z.broadcast_add(&b2))
-                .map_err(cerr)?
-        };
-        out.flatten_all()
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(cerr)
+        self.mlp.forward_rows(x).map_err(cerr)
     }
 }
 
@@ -215,6 +228,16 @@ pub fn fit_net(
     if n == 0 {
         return Err(PropagandaError::Train("no training sentences".into()));
     }
+    fit_weights(x, n, d, y, opts).map_err(cerr)
+}
+
+fn fit_weights(
+    x: &[f32],
+    n: usize,
+    d: usize,
+    y: &[f32],
+    opts: &TrainOptions,
+) -> Result<Net, HeadsError> {
     let dev = Device::Cpu;
     let mut rng = seeded(opts.seed);
     // Positive weights per head.
@@ -232,36 +255,33 @@ pub fn fit_net(
         .enumerate()
         .map(|(i, &t)| if t > 0.5 { pw[i % N_HEADS] } else { 1.0 })
         .collect();
-    let xt = Tensor::from_slice(x, (n, d), &dev).map_err(cerr)?;
-    let yt = Tensor::from_slice(y, (n, N_HEADS), &dev).map_err(cerr)?;
-    let swt = Tensor::from_slice(&sw, (n, N_HEADS), &dev).map_err(cerr)?;
-    let init = |rows: usize, cols: usize, rng: &mut Rng| -> Vec<f32> {
-        let s = (6.0 / (rows + cols) as f32).sqrt();
-        (0..rows * cols)
-            .map(|_| (rng.next_f32() * 2.0 - 1.0) * s)
-            .collect()
-    };
+    let xt = Tensor::from_slice(x, (n, d), &dev)?;
+    let yt = Tensor::from_slice(y, (n, N_HEADS), &dev)?;
+    let swt = Tensor::from_slice(&sw, (n, N_HEADS), &dev)?;
     let (w1, b1, w2, b2) = if opts.hidden == 0 {
         (
-            Var::zeros((N_HEADS, d), DType::F32, &dev).map_err(cerr)?,
-            Var::zeros(N_HEADS, DType::F32, &dev).map_err(cerr)?,
+            Var::zeros((N_HEADS, d), DType::F32, &dev)?,
+            Var::zeros(N_HEADS, DType::F32, &dev)?,
             None,
             None,
         )
     } else {
         let h = opts.hidden;
-        let w1 =
-            Var::from_tensor(&Tensor::from_vec(init(h, d, &mut rng), (h, d), &dev).map_err(cerr)?)
-                .map_err(cerr)?;
-        let w2 = Var::from_tensor(
-            &Tensor::from_vec(init(N_HEADS, h, &mut rng), (N_HEADS, h), &dev).map_err(cerr)?,
-        )
-        .map_err(cerr)?;
+        let w1 = Var::from_tensor(&Tensor::from_vec(
+            glorot_uniform(h, d, &mut rng),
+            (h, d),
+            &dev,
+        )?)?;
+        let w2 = Var::from_tensor(&Tensor::from_vec(
+            glorot_uniform(N_HEADS, h, &mut rng),
+            (N_HEADS, h),
+            &dev,
+        )?)?;
         (
             w1,
-            Var::zeros(h, DType::F32, &dev).map_err(cerr)?,
+            Var::zeros(h, DType::F32, &dev)?,
             Some(w2),
-            Some(Var::zeros(N_HEADS, DType::F32, &dev).map_err(cerr)?),
+            Some(Var::zeros(N_HEADS, DType::F32, &dev)?),
         )
     };
     let mut vars = vec![w1.clone(), b1.clone()];
@@ -269,143 +289,48 @@ pub fn fit_net(
         vars.push(a.clone());
         vars.push(b.clone());
     }
-    let mut opt = AdamW::new(
-        vars,
-        ParamsAdamW {
-            lr: opts.lr,
-            weight_decay: opts.weight_decay,
-            ..Default::default()
+    let schedule = Schedule {
+        epochs: opts.epochs,
+        batches: Batches::Shuffled {
+            size: opts.batch.max(1),
         },
-    )
-    .map_err(cerr)?;
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    for _epoch in 0..opts.epochs {
-        rng.shuffle(&mut order);
-        for chunk in order.chunks(opts.batch.max(1)) {
-            let idx = Tensor::from_slice(chunk, chunk.len(), &dev).map_err(cerr)?;
-            let step = || -> candle_core::Result<Tensor> {
-                let xb = xt.index_select(&idx, 0)?;
-                let yb = yt.index_select(&idx, 0)?;
-                let wb = swt.index_select(&idx, 0)?;
-                let z = match (&w2, &b2) {
-                    (Some(w2), Some(b2)) => xb
-                        .matmul(&w1.as_tensor().t()?)?
-                        .broadcast_add(b1.as_tensor())?
-                        .relu()?
-                        .matmul(&w2.as_tensor().t()?)?
-                        .broadcast_add(b2.as_tensor())?,
-                    _ => xb
-                        .matmul(&w1.as_tensor().t()?)?
-                        .broadcast_add(b1.as_tensor())?,
-                };
-                // Stable BCE with logits: relu(z) - z*y + log(1 + exp(-|z|)).
-                let bce =
-                    ((z.relu()? - (&z * &yb)?)? + ((z.abs()?.neg()?.exp()? + 1.0)?.log()?))?;
-                (bce * wb)?.mean_all()
-            };
-            let loss = step().map_err(cerr)?;
-            opt.backward_step(&loss).map_err(cerr)?;
-        }
-    }
-    let v = |t: &Var| -> Result<Vec<f32>, PropagandaError> {
-        t.as_tensor()
-            .flatten_all()
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(cerr)
+        lr: opts.lr,
+        weight_decay: opts.weight_decay,
     };
-    Ok(Net {
-        input: d,
-        hidden: opts.hidden,
-        w1: v(&w1)?,
-        b1: v(&b1)?,
-        w2: match &w2 {
-            Some(w) => v(w)?,
-            None => Vec::new(),
-        },
-        b2: match &b2 {
-            Some(b) => v(b)?,
-            None => Vec::new(),
-        },
-    })
-}
-
-/// Logistic function.
-pub fn sigmoid(z: f32) -> f32 {
-    1.0 / (1.0 + (-z).exp())
-}
-
-/// Platt scaling: fit p = sigmoid(a·z + b) on (logit, label) pairs by Newton's
-/// method. Returns (a, b); (1, 0) when the labels are all one class.
-pub fn fit_platt(z: &[f32], y: &[bool]) -> (f32, f32) {
-    let pos = y.iter().filter(|&&b| b).count();
-    if pos == 0 || pos == y.len() {
-        return (1.0, 0.0);
-    }
-    // Platt's smoothed targets avoid infinite weights on separable data.
-    let tp = (pos as f64 + 1.0) / (pos as f64 + 2.0);
-    let tn = 1.0 / ((y.len() - pos) as f64 + 2.0);
-    let (mut a, mut b) = (1.0f64, 0.0f64);
-    for _ in 0..50 {
-        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
-        for (&zi, &yi) in z.iter().zip(y) {
-            let zi = zi as f64;
-            let p = 1.0 / (1.0 + (-(a * zi + b)).exp());
-            let t = if yi { tp } else { tn };
-            let g = p - t;
-            let w = (p * (1.0 - p)).max(1e-12);
-            ga += g * zi;
-            gb += g;
-            haa += w * zi * zi;
-            hab += w * zi;
-            hbb += w;
-        }
-        let det = haa * hbb - hab * hab;
-        if det.abs() < 1e-18 {
-            break;
-        }
-        let da = (hbb * ga - hab * gb) / det;
-        let db = (haa * gb - hab * ga) / det;
-        a -= da;
-        b -= db;
-        if da.abs() < 1e-7 && db.abs() < 1e-7 {
-            break;
-        }
-    }
-    (a as f32, b as f32)
-}
-
-/// The threshold on `p` that maximises F1 for labels `y` (ties: the higher
-/// threshold). Returns (threshold, f1); 0.5 when there are no positives.
-pub fn best_f1_threshold(p: &[f32], y: &[bool]) -> (f32, f64) {
-    let total_pos = y.iter().filter(|&&b| b).count();
-    if total_pos == 0 {
-        return (0.5, 0.0);
-    }
-    let mut idx: Vec<usize> = (0..p.len()).collect();
-    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
-    let (mut tp, mut fp) = (0usize, 0usize);
-    let mut best = (0.5f32, 0.0f64);
-    for (r, &i) in idx.iter().enumerate() {
-        if y[i] {
-            tp += 1;
-        } else {
-            fp += 1;
-        }
-        // Only cut between distinct scores.
-        if r + 1 < idx.len() && p[idx[r + 1]] == p[i] {
-            continue;
-        }
-        let f1 = 2.0 * tp as f64 / (2 * tp + fp + (total_pos - tp)) as f64;
-        if f1 > best.1 {
-            let next = if r + 1 < idx.len() {
-                p[idx[r + 1]]
-            } else {
-                0.0
+    adamw::<HeadsError, _, _>(
+        vars,
+        &schedule,
+        n,
+        &mut rng,
+        |batch, _| {
+            let xb = batch.select(&xt)?;
+            let yb = batch.select(&yt)?;
+            let wb = batch.select(&swt)?;
+            let z = match (&w2, &b2) {
+                (Some(w2), Some(b2)) => xb
+                    .matmul(&w1.as_tensor().t()?)?
+                    .broadcast_add(b1.as_tensor())?
+                    .relu()?
+                    .matmul(&w2.as_tensor().t()?)?
+                    .broadcast_add(b2.as_tensor())?,
+                _ => xb
+                    .matmul(&w1.as_tensor().t()?)?
+                    .broadcast_add(b1.as_tensor())?,
             };
-            best = ((p[i] + next) / 2.0, f1);
-        }
+            Ok(binary_cross_entropy(&z, &yb, Some(&wb))?)
+        },
+        |_| Ok(Flow::Continue),
+    )?;
+    let layer = |w: &Var, b: &Var| {
+        Dense::from_tensors(w.as_tensor(), b.as_tensor(), Orientation::OutputsByInputs)
+    };
+    let mut layers = vec![layer(&w1, &b1)?];
+    if let (Some(w2), Some(b2)) = (&w2, &b2) {
+        layers.push(layer(w2, b2)?);
     }
-    best
+    Ok(Net {
+        mlp: Mlp::from(layers),
+    })
 }
 
 #[cfg(test)]
@@ -414,32 +339,24 @@ mod tests {
 
     #[test]
     fn packed_weights_round_trip_and_plain_arrays_still_load() {
-        let net = Net {
-            input: 2,
-            hidden: 0,
-            w1: vec![0.0271, -0.1249, 1e-3, 3.5, -0.0, 0.0051],
-            b1: vec![0.5; 3],
-            w2: Vec::new(),
-            b2: Vec::new(),
-        };
-        let json = serde_json::to_string(&net).unwrap();
-        assert!(json.contains("\"w1\":\""), "{json}");
-        let back: Net = serde_json::from_str(&json).unwrap();
-        for (a, b) in net.w1.iter().zip(&back.w1) {
+        let json = r#"{"input":2,"hidden":0,"w1":[0.0271,-0.1249,1e-3,3.5,-0.0,0.0051],"b1":[0.5,0.5,0.5],"w2":[],"b2":[]}"#;
+        let net: Net = serde_json::from_str(json).unwrap();
+        assert_eq!((net.input(), net.hidden()), (2, 0));
+        assert_eq!(net.mlp[0].outputs, 3);
+        let packed = serde_json::to_string(&net).unwrap();
+        assert!(packed.contains("\"w1\":\""), "{packed}");
+        assert!(packed.contains("\"w2\":[]"), "{packed}");
+        let back: Net = serde_json::from_str(&packed).unwrap();
+        for (a, b) in net.mlp[0].weights.iter().zip(&back.mlp[0].weights) {
             assert!((a - b).abs() <= a.abs() / 1024.0 + 1e-7, "{a} vs {b}");
         }
-        let plain = r#"{"input":1,"hidden":0,"w1":[0.25,-1.5,2.0],"b1":[0,0,0],"w2":[],"b2":[]}"#;
-        assert_eq!(
-            serde_json::from_str::<Net>(plain).unwrap().w1,
-            vec![0.25, -1.5, 2.0]
-        );
         let odd = r#"{"input":1,"hidden":0,"w1":"AA==","b1":[],"w2":[],"b2":[]}"#;
         let err = serde_json::from_str::<Net>(odd).unwrap_err().to_string();
         assert!(err.contains("odd number of bytes"), "{err}");
-        assert!(serde_json::from_str::<Net>(
-            r#"{"input":1,"hidden":0,"w1":"!!","b1":[],"w2":[],"b2":[]}"#
-        )
-        .is_err());
+        let hidden = r#"{"input":1,"hidden":2,"w1":[1,2],"b1":[0,0],"w2":[1,1],"b2":[0]}"#;
+        let net: Net = serde_json::from_str(hidden).unwrap();
+        assert_eq!((net.input(), net.hidden(), net.mlp.outputs()), (1, 2, 1));
+        assert!(!net.fits(1), "one output, not N_HEADS");
     }
 
     #[test]
@@ -449,19 +366,6 @@ mod tests {
         assert_eq!(a.next_u64(), b.next_u64());
         let f = a.next_f32();
         assert!((0.0..1.0).contains(&f));
-    }
-
-    #[test]
-    fn platt_and_threshold_behave() {
-        let z: Vec<f32> = (0..200).map(|i| (i as f32 - 100.0) / 20.0).collect();
-        let y: Vec<bool> = z.iter().map(|&v| v > 1.0).collect();
-        let (a, _b) = fit_platt(&z, &y);
-        assert!(a > 1.0);
-        let p: Vec<f32> = z.iter().map(|&v| sigmoid(v)).collect();
-        let (t, f1) = best_f1_threshold(&p, &y);
-        assert!(f1 > 0.99, "{f1}");
-        assert!(t > sigmoid(0.9) && t < sigmoid(1.2), "{t}");
-        assert_eq!(best_f1_threshold(&p, &[false; 200]).1, 0.0);
     }
 
     #[test]

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use crate::claims::data::{self, Labeled};
 use crate::claims::features;
-use crate::claims::metrics::prf;
 use crate::claims::train::{compact, fit, TrainOptions};
 use crate::embed::{self, Encoder, EncoderOptions};
 use crate::error::{bail, ResultExt};
 use crate::eval::checkworthiness::{embed_in_order, open_cache, prf_json, print_prf, split_parts};
+use crate::heads::metrics::prf;
 use crate::Result;
 
 #[derive(Debug)]

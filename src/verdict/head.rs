@@ -14,11 +14,13 @@
 //! `analyze` use it with `[stance] method = "head"` ([`decide`]).
 //! docs/verdicts.md gives the data, the thresholds and the held-out figures.
 
-use candle_core::{DType, Device, Tensor, Var, D};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use candle_core::{DType, Device, Tensor, Var};
 use serde::{Deserialize, Serialize};
 
 use crate::embed::{dot, scale_to_length, TokenStates};
+use crate::heads::train::{adamw, normal_init, soft_cross_entropy, Batches, Flow, Schedule};
+use crate::heads::{Dense, HeadsError, Mlp, Orientation};
+use crate::rng::SplitMix64;
 
 use super::config::StanceConfig;
 use super::stance::{Conflict, Conflicts, Stance, StanceResult};
@@ -213,52 +215,106 @@ pub fn alignment(claim: &TokenMatrix, ev: &TokenMatrix) -> Vec<f32> {
     x
 }
 
-/// A hidden layer (ReLU): `units` rows of the head's `inputs` values.
+/// The trained head: one dense layer of 3 outputs (supports, refutes,
+/// neutral) over the inputs, or a hidden ReLU layer and that output layer.
+/// Stored flat (`StanceHeadRepr`): `inputs`, the optional `hidden` layer,
+/// then the output layer's `weights` (3 rows, row-major) and `bias`, as plain
+/// numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HiddenLayer {
-    pub units: usize,
-    pub weights: Vec<f32>,
-    pub bias: Vec<f32>,
+#[serde(from = "StanceHeadRepr", into = "StanceHeadRepr")]
+pub struct StanceHead {
+    pub net: Mlp,
 }
 
-/// The trained head: `weights` is 3 rows (supports, refutes, neutral) of
-/// `inputs` values (of the hidden layer's `units` when there is one),
-/// row-major.
+/// A hidden layer (ReLU) as a stance head file stores it: `units` rows of
+/// the head's `inputs` values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StanceHead {
-    pub inputs: usize,
+struct HiddenLayer {
+    units: usize,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// A stance head as its file stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StanceHeadRepr {
+    inputs: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hidden: Option<HiddenLayer>,
-    pub weights: Vec<f32>,
-    pub bias: [f32; 3],
+    hidden: Option<HiddenLayer>,
+    weights: Vec<f32>,
+    bias: [f32; 3],
+}
+
+impl From<StanceHeadRepr> for StanceHead {
+    fn from(r: StanceHeadRepr) -> Self {
+        let mut layers = Vec::with_capacity(2);
+        let mut width = r.inputs;
+        if let Some(h) = r.hidden {
+            layers.push(Dense {
+                inputs: r.inputs,
+                outputs: h.units,
+                weights: h.weights,
+                bias: h.bias,
+            });
+            width = h.units;
+        }
+        layers.push(Dense {
+            inputs: width,
+            outputs: 3,
+            weights: r.weights,
+            bias: r.bias.to_vec(),
+        });
+        StanceHead {
+            net: Mlp::from(layers),
+        }
+    }
+}
+
+impl From<StanceHead> for StanceHeadRepr {
+    fn from(h: StanceHead) -> Self {
+        let inputs = h.inputs();
+        let mut layers = h.net.layers.into_iter().rev();
+        let out = layers.next();
+        let hidden = layers.next().map(|l| HiddenLayer {
+            units: l.outputs,
+            weights: l.weights,
+            bias: l.bias,
+        });
+        let (weights, bias) = out.map_or((Vec::new(), Vec::new()), |l| (l.weights, l.bias));
+        StanceHeadRepr {
+            inputs,
+            hidden,
+            weights,
+            bias: std::array::from_fn(|k| bias.get(k).copied().unwrap_or(0.0)),
+        }
+    }
 }
 
 impl StanceHead {
+    /// Values the head reads.
+    pub fn inputs(&self) -> usize {
+        self.net.inputs()
+    }
+
+    /// The hidden layer, if there is one.
+    pub fn hidden(&self) -> Option<&Dense> {
+        (self.net.len() > 1).then(|| &self.net[0])
+    }
+
+    /// The output layer (3 outputs).
+    pub fn output(&self) -> Option<&Dense> {
+        self.net.last()
+    }
+
     /// Values the output layer reads: the inputs, or the hidden layer's.
     fn width(&self) -> usize {
-        self.hidden.as_ref().map_or(self.inputs, |h| h.units)
+        self.output().map_or(0, |l| l.inputs)
     }
 
     /// Class probabilities (supports, refutes, neutral) of one feature vector.
     pub fn probs(&self, x: &[f32]) -> [f32; 3] {
-        let h: Vec<f32>;
-        let x = match &self.hidden {
-            None => x,
-            Some(l) => {
-                h = (0..l.units)
-                    .map(|u| {
-                        let row = &l.weights[u * self.inputs..(u + 1) * self.inputs];
-                        (l.bias[u] + dot(row, x)).max(0.0)
-                    })
-                    .collect();
-                &h
-            }
-        };
-        let w = self.width();
-        let mut z = [0f32; 3];
-        for (k, zk) in z.iter_mut().enumerate() {
-            *zk = self.bias[k] + dot(&self.weights[k * w..(k + 1) * w], x);
-        }
+        let z = self.net.forward_row(x);
+        let z: [f32; 3] = std::array::from_fn(|k| z.get(k).copied().unwrap_or(0.0));
         let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let e = z.map(|v| (v - m).exp());
         let s: f32 = e.iter().sum();
@@ -294,22 +350,23 @@ impl StanceHeadFile {
             )));
         }
         let want = inputs(f.dims, f.alignment);
-        if f.head.inputs != want || f.head.weights.len() != 3 * f.head.width() {
+        let out_weights = f.head.output().map_or(0, |l| l.weights.len());
+        if f.head.inputs() != want || out_weights != 3 * f.head.width() {
             return Err(VerdictError::Head(format!(
                 "{name}: {} inputs and {} output weights for {}-dimensional embeddings (expected {want} and {})",
-                f.head.inputs,
-                f.head.weights.len(),
+                f.head.inputs(),
+                out_weights,
                 f.dims,
                 3 * f.head.width()
             )));
         }
-        if let Some(l) = &f.head.hidden {
-            if l.weights.len() != l.units * want || l.bias.len() != l.units {
+        if let Some(l) = f.head.hidden() {
+            if l.weights.len() != l.outputs * want || l.bias.len() != l.outputs {
                 return Err(VerdictError::Head(format!(
                     "{name}: a hidden layer of {} units needs {} weights and {} biases, not {} and {}",
-                    l.units,
-                    l.units * want,
-                    l.units,
+                    l.outputs,
+                    l.outputs * want,
+                    l.outputs,
                     l.weights.len(),
                     l.bias.len()
                 )));
@@ -419,7 +476,7 @@ impl Default for HeadTrainOptions {
     }
 }
 
-fn ce(e: candle_core::Error) -> VerdictError {
+fn ce(e: impl std::fmt::Display) -> VerdictError {
     VerdictError::Head(e.to_string())
 }
 
@@ -452,79 +509,77 @@ pub fn train(
     for (i, &c) in y.iter().enumerate() {
         target[i * 3 + c] = 1.0 / (present * count[c] as f32);
     }
+    fit(x, d, target, o).map_err(ce)
+}
+
+fn fit(
+    x: &[Vec<f32>],
+    d: usize,
+    target: Vec<f32>,
+    o: &HeadTrainOptions,
+) -> Result<StanceHead, HeadsError> {
+    let n = x.len();
     let dev = Device::Cpu;
     let flat: Vec<f32> = x.iter().flatten().copied().collect();
-    let xt = Tensor::from_vec(flat, (n, d), &dev).map_err(ce)?;
-    let yt = Tensor::from_vec(target, (n, 3), &dev).map_err(ce)?;
+    let xt = Tensor::from_vec(flat, (n, d), &dev)?;
+    let yt = Tensor::from_vec(target, (n, 3), &dev)?;
     // Softmax regression starts from zero weights (deterministic); a hidden
     // layer from seeded He-initialised weights and a zero output layer.
+    let mut rng = SplitMix64::new(o.seed);
     let hidden = if o.hidden > 0 {
-        let mut rng = crate::rng::SplitMix64::new(o.seed);
-        let scale = (2.0 / d as f64).sqrt();
-        let init: Vec<f32> = (0..d * o.hidden)
-            .map(|_| (rng.normal() * scale) as f32)
-            .collect();
-        let w1 = Var::from_tensor(&Tensor::from_vec(init, (d, o.hidden), &dev).map_err(ce)?)
-            .map_err(ce)?;
-        let b1 = Var::zeros(o.hidden, DType::F32, &dev).map_err(ce)?;
+        let init = normal_init(d, o.hidden, (2.0 / d as f64).sqrt(), &mut rng);
+        let w1 = Var::from_tensor(&Tensor::from_vec(init, (d, o.hidden), &dev)?)?;
+        let b1 = Var::zeros(o.hidden, DType::F32, &dev)?;
         Some((w1, b1))
     } else {
         None
     };
     let width = if o.hidden > 0 { o.hidden } else { d };
-    let w = Var::zeros((width, 3), DType::F32, &dev).map_err(ce)?;
-    let b = Var::zeros(3, DType::F32, &dev).map_err(ce)?;
+    let w = Var::zeros((width, 3), DType::F32, &dev)?;
+    let b = Var::zeros(3, DType::F32, &dev)?;
     let mut vars = vec![w.clone(), b.clone()];
     if let Some((w1, b1)) = &hidden {
         vars.extend([w1.clone(), b1.clone()]);
     }
-    let mut opt = AdamW::new(
+    let schedule = Schedule {
+        epochs: o.steps,
+        batches: Batches::Full,
+        lr: o.lr,
+        weight_decay: o.weight_decay,
+    };
+    adamw::<HeadsError, _, _>(
         vars,
-        ParamsAdamW {
-            lr: o.lr,
-            weight_decay: o.weight_decay,
-            ..Default::default()
+        &schedule,
+        n,
+        &mut rng,
+        |_, _| {
+            let h = match &hidden {
+                None => xt.clone(),
+                Some((w1, b1)) => xt
+                    .matmul(w1.as_tensor())?
+                    .broadcast_add(b1.as_tensor())?
+                    .relu()?,
+            };
+            let logits = h.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
+            Ok(soft_cross_entropy(&logits, &yt)?)
         },
-    )
-    .map_err(ce)?;
-    for _ in 0..o.steps {
-        let h = match &hidden {
-            None => xt.clone(),
-            Some((w1, b1)) => xt
-                .matmul(w1.as_tensor())
-                .and_then(|z| z.broadcast_add(b1.as_tensor()))
-                .and_then(|z| z.relu())
-                .map_err(ce)?,
-        };
-        let logits = h
-            .matmul(w.as_tensor())
-            .and_then(|z| z.broadcast_add(b.as_tensor()))
-            .map_err(ce)?;
-        let logp = candle_nn::ops::log_softmax(&logits, D::Minus1).map_err(ce)?;
-        let loss = (logp * &yt)
-            .and_then(|t| t.sum_all())
-            .and_then(|t| t.neg())
-            .map_err(ce)?;
-        opt.backward_step(&loss).map_err(ce)?;
+        |_| Ok(Flow::Continue),
+    )?;
+    let mut layers = Vec::with_capacity(2);
+    if let Some((w1, b1)) = &hidden {
+        layers.push(Dense::from_tensors(
+            w1.as_tensor(),
+            b1.as_tensor(),
+            Orientation::InputsByOutputs,
+        )?);
     }
-    let rows = |v: &Var| -> Result<Vec<f32>, VerdictError> {
-        let t: Vec<Vec<f32>> = v.as_tensor().t().and_then(|t| t.to_vec2()).map_err(ce)?;
-        Ok(t.into_iter().flatten().collect())
-    };
-    let bias: Vec<f32> = b.as_tensor().to_vec1().map_err(ce)?;
-    let hidden = match &hidden {
-        None => None,
-        Some((w1, b1)) => Some(HiddenLayer {
-            units: o.hidden,
-            weights: rows(w1)?,
-            bias: b1.as_tensor().to_vec1().map_err(ce)?,
-        }),
-    };
+    layers.push(Dense::from_tensors(
+        w.as_tensor(),
+        b.as_tensor(),
+        Orientation::InputsByOutputs,
+    )?);
     Ok(StanceHead {
-        inputs: d,
-        hidden,
-        weights: rows(&w)?,
-        bias: [bias[0], bias[1], bias[2]],
+        net: Mlp::from(layers),
     })
 }
 
@@ -581,10 +636,12 @@ mod tests {
             .collect();
         let y: Vec<usize> = (0..9).map(|i| i / 3).collect();
         let zero = StanceHead {
-            inputs: 3,
-            hidden: None,
-            weights: vec![0.0; 9],
-            bias: [0.0; 3],
+            net: Mlp::from(vec![Dense {
+                inputs: 3,
+                outputs: 3,
+                weights: vec![0.0; 9],
+                bias: vec![0.0; 3],
+            }]),
         };
         let o = HeadTrainOptions {
             steps: 100,
@@ -616,9 +673,9 @@ mod tests {
         let f = StanceHeadFile::builtin().unwrap();
         assert_eq!(f.dims, 384);
         assert!(f.alignment, "the shipped head reads token alignment");
-        assert_eq!(f.head.inputs, inputs(384, true));
+        assert_eq!(f.head.inputs(), inputs(384, true));
         assert_eq!(
-            f.head.inputs,
+            f.head.inputs(),
             2 * 384 + 1 + N_FLAGS + N_ALIGN_SCALARS + 3 * 384
         );
         assert!(f.provenance["command"]
@@ -636,7 +693,7 @@ mod tests {
         ] {
             let f = StanceHeadFile::builtin_for(model).unwrap();
             assert_eq!((f.encoder.as_str(), f.dims), (model, dims));
-            assert_eq!(f.head.inputs, inputs(dims, f.alignment));
+            assert_eq!(f.head.inputs(), inputs(dims, f.alignment));
         }
         let e = StanceHeadFile::builtin_for("acme/other-model")
             .unwrap_err()
@@ -779,12 +836,21 @@ mod tests {
         assert!(right < x.len(), "XOR is not linearly separable");
         // A file whose hidden layer has the wrong size is refused.
         let mut f = StanceHeadFile::builtin().unwrap();
-        f.head.hidden = Some(HiddenLayer {
-            units: 2,
-            weights: vec![0.0; 3],
-            bias: vec![0.0; 2],
-        });
-        f.head.weights = vec![0.0; 6];
+        let inputs = f.head.inputs();
+        f.head.net = Mlp::from(vec![
+            Dense {
+                inputs,
+                outputs: 2,
+                weights: vec![0.0; 3],
+                bias: vec![0.0; 2],
+            },
+            Dense {
+                inputs: 2,
+                outputs: 3,
+                weights: vec![0.0; 6],
+                bias: vec![0.0; 3],
+            },
+        ]);
         let text = serde_json::to_string(&f).unwrap();
         let err = StanceHeadFile::from_json(&text, "x")
             .unwrap_err()
