@@ -32,6 +32,9 @@ pub enum Error {
     /// The propaganda model.
     #[error(transparent)]
     Propaganda(#[from] PropagandaError),
+    /// The learned-head toolkit (training, weights, provenance).
+    #[error(transparent)]
+    Heads(#[from] crate::heads::HeadsError),
     /// A language veracity has no word lists for.
     #[error(transparent)]
     Language(#[from] crate::lang::LanguageError),

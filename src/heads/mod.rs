@@ -36,4 +36,6 @@ pub enum HeadsError {
     },
     #[error("cannot write provenance: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Embed(#[from] crate::embed::EmbedError),
 }

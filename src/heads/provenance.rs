@@ -7,17 +7,13 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::HeadsError;
 
-/// The sha256 of a file's bytes, hex.
+/// The sha256 of a file, hex (the one hash of the crate: model files are
+/// checked with the same function).
 pub fn sha256_file(path: &Path) -> Result<String, HeadsError> {
-    let bytes = std::fs::read(path).map_err(|error| HeadsError::Io {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    Ok(format!("{:x}", Sha256::digest(&bytes)))
+    Ok(crate::embed::models::sha256_file(path)?)
 }
 
 /// One data file in a provenance's `data` list.

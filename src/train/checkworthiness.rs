@@ -12,6 +12,7 @@ use crate::embed::{self, Encoder, EncoderOptions};
 use crate::error::{bail, ResultExt};
 use crate::eval::checkworthiness::{embed_in_order, open_cache, prf_json, print_prf, split_parts};
 use crate::heads::metrics::prf;
+use crate::heads::provenance::{DataFile, Provenance};
 use crate::Result;
 
 #[derive(Debug)]
@@ -191,30 +192,34 @@ pub fn run(models: &EncoderOptions, a: &TrainArgs, invocation: &[String]) -> Res
     let m_held = prf(&head.score_inputs(&xh)?, &yh, t);
     let mut files = Vec::new();
     for d in &datasets {
-        files.push(serde_json::json!({
-            "file": d.path.file_name().map(|f| f.to_string_lossy().into_owned()),
-            "sha256": embed::models::sha256_file(&d.path)?,
-            "rows": d.rows.len(),
-            "skipped": d.skipped,
-        }));
+        files.push(
+            DataFile::file(&d.path)?
+                .with("rows", d.rows.len())?
+                .with("skipped", d.skipped)?,
+        );
     }
-    head.provenance = serde_json::json!({
-        "command": crate::train::reproducible_command(invocation, &[]),
-        "veracity_version": env!("CARGO_PKG_VERSION"),
-        "data": files,
-        "split_rule": data::SPLIT_RULE,
-        "seed": a.seed,
-        "options": opts,
-        "epochs_run": report.epochs_run,
-        "best_epoch": report.best_epoch,
-        "threshold_chosen_on": "validation fold, maximising F1",
-        "sentences": {"train": xt.len(), "validation": xv.len(), "held_out": xh.len(), "dropped_as_held_out": parts.leaked},
-        "metrics": {
-            "train": prf_json(&m_train),
-            "validation": prf_json(&m_val),
-            "held_out": prf_json(&m_held),
-        },
-    });
+    let command = crate::train::reproducible_command(invocation, &[]);
+    head.provenance = Provenance::new(&command, files)
+        .versioned()
+        .with("split_rule", data::SPLIT_RULE)?
+        .with("seed", a.seed)?
+        .with("options", &opts)?
+        .with("epochs_run", report.epochs_run)?
+        .with("best_epoch", report.best_epoch)?
+        .with("threshold_chosen_on", "validation fold, maximising F1")?
+        .with(
+            "sentences",
+            serde_json::json!({"train": xt.len(), "validation": xv.len(), "held_out": xh.len(), "dropped_as_held_out": parts.leaked}),
+        )?
+        .with(
+            "metrics",
+            serde_json::json!({
+                "train": prf_json(&m_train),
+                "validation": prf_json(&m_val),
+                "held_out": prf_json(&m_held),
+            }),
+        )?
+        .into_value();
     let json = serde_json::to_string(&head)?;
     if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

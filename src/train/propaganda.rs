@@ -9,6 +9,7 @@ use crate::error::{bail, ResultExt};
 use crate::eval::propaganda::{
     load_ptc_embedded, metrics_json, parse_features, print_metrics, FitArgs,
 };
+use crate::heads::provenance::{DataFile, Provenance};
 use crate::propaganda::fit::{cross_validate, evaluate, fit, prepare, Prepared};
 use crate::propaganda::{ModelFile, PropagandaModel, MODEL_FORMAT};
 use crate::Result;
@@ -80,19 +81,25 @@ pub fn run(models: &EncoderOptions, a: &TrainPropagandaArgs, invocation: &[Strin
     fitted.round_weights();
     let train_m = evaluate(&fitted, &refs)?;
     let command = crate::train::reproducible_command(invocation, &[]);
-    let provenance = serde_json::json!({
-        "data": corpus.files.iter().map(|(p, h)| serde_json::json!({"path": p.display().to_string(), "sha256": h})).collect::<Vec<_>>(),
-        "articles": arts.len(),
-        "spans": corpus.spans,
-        "skipped_records": corpus.skipped.len(),
-        "split": format!("all {} PTC training articles; thresholds and Platt calibration from {}-fold out-of-fold predictions grouped by article", arts.len(), a.fit.inner_folds),
-        "seed": a.fit.seed,
-        "options": opts,
-        "features": cfg.describe(),
-        "command": command,
-        "metrics_train": metrics_json(&train_m),
-        "metrics_cv": cv.as_ref().map(|c| serde_json::json!({"folds": c.folds, "held_out": metrics_json(&c.held_out)})),
-    });
+    let data = corpus
+        .files
+        .iter()
+        .map(|(p, h)| DataFile::path(p, h))
+        .collect();
+    let provenance = Provenance::new(&command, data)
+        .with("articles", arts.len())?
+        .with("spans", corpus.spans)?
+        .with("skipped_records", corpus.skipped.len())?
+        .with("split", format!("all {} PTC training articles; thresholds and Platt calibration from {}-fold out-of-fold predictions grouped by article", arts.len(), a.fit.inner_folds))?
+        .with("seed", a.fit.seed)?
+        .with("options", &opts)?
+        .with("features", cfg.describe())?
+        .with("metrics_train", metrics_json(&train_m))?
+        .with(
+            "metrics_cv",
+            cv.as_ref().map(|c| serde_json::json!({"folds": c.folds, "held_out": metrics_json(&c.held_out)})),
+        )?
+        .into_value();
     let file = ModelFile {
         format: MODEL_FORMAT.to_string(),
         encoder: enc.name().to_string(),

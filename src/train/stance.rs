@@ -9,6 +9,7 @@ use crate::embed::{self, EncoderOptions};
 use crate::error::{bail, ResultExt};
 use crate::eval::verdicts::{self, DataKey, Pool, Protocol, RetrieverKind};
 use crate::eval::{self, stance_head};
+use crate::heads::provenance::{DataFile, Provenance};
 use crate::verdict::{head, VerdictConfig};
 use crate::Result;
 
@@ -81,21 +82,16 @@ pub fn run(models: &EncoderOptions, a: &TrainStanceArgs, invocation: &[String]) 
     )?;
     let mut data = Vec::new();
     for p in [&a.climate_fever, &a.scifact_corpus, &a.scifact_claims] {
-        data.push(serde_json::json!({
-            "file": p.file_name().map(|f| f.to_string_lossy().into_owned()),
-            "sha256": crate::embed::models::sha256_file(p)?,
-        }));
+        data.push(DataFile::file(p)?);
     }
     let st = &o.config.stance;
-    let provenance = serde_json::json!({
-        "command": crate::train::reproducible_command(invocation, &["--cache", "--out"]),
-        "veracity_version": env!("CARGO_PKG_VERSION"),
-        "data": data,
-        "split": format!(
-            "claims whose hash of id (\"verdict-split:<id>\") falls in the first {:.0}% are held out; \
-             only the other (tuning) claims' pairs are trained on",
-            a.heldout * 100.0
-        ),
+    let command = crate::train::reproducible_command(invocation, &["--cache", "--out"]);
+    let split = format!(
+        "claims whose hash of id (\"verdict-split:<id>\") falls in the first {:.0}% are held out; \
+         only the other (tuning) claims' pairs are trained on",
+        a.heldout * 100.0
+    );
+    let details = serde_json::json!({
         "pairs": o.pairs.iter().map(|(n, c)| serde_json::json!({
             "data_set": n, "supports": c[0], "refutes": c[1], "neutral": c[2],
         })).collect::<Vec<_>>(),
@@ -126,6 +122,13 @@ pub fn run(models: &EncoderOptions, a: &TrainStanceArgs, invocation: &[String]) 
             "head_rule_conflicts": st.head_rule_conflicts,
         },
     });
+    let mut provenance = Provenance::new(&command, data)
+        .versioned()
+        .with("split", split)?;
+    for (k, v) in details.as_object().into_iter().flatten() {
+        provenance = provenance.with(k, v)?;
+    }
+    let provenance = provenance.into_value();
     let file = head::StanceHeadFile {
         format: head::FORMAT.into(),
         encoder: o.encoder,
