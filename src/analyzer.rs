@@ -417,7 +417,7 @@ impl Analyzer {
             Vec::new()
         } else {
             self.checkworthiness
-                .score(self.plain.as_ref(), &texts)
+                .score_in(self.plain.as_ref(), &texts, self.language)
                 .map_err(|e| Error::in_article(name, "scoring check-worthiness", e))?
         };
         let picked: Vec<usize> = (0..sentences.len())
@@ -446,7 +446,7 @@ impl Analyzer {
         let propaganda = match (&self.propaganda, &self.prop) {
             (Some(model), Some(enc)) => Some(
                 model
-                    .analyze(enc.as_ref(), &art.text)
+                    .analyze_in(enc.as_ref(), &art.text, self.language)
                     .map_err(|e| Error::in_article(name, "scoring propaganda techniques", e))?
                     .into(),
             ),

@@ -15,6 +15,7 @@ pub mod data;
 pub mod features;
 pub mod train;
 
+use crate::lang::Language;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
@@ -135,14 +136,19 @@ impl Head {
         (if self.use_embedding { self.dims } else { 0 }) + self.cue_names.len()
     }
 
-    /// The raw (unstandardised) input vector of one sentence.
+    /// The raw (unstandardised) input vector of one English sentence.
     pub fn input(&self, embedding: &[f32], text: &str) -> Vec<f32> {
+        self.input_in(embedding, text, Language::English)
+    }
+
+    /// [`Head::input`] for a sentence in `lang` (its cue words).
+    pub fn input_in(&self, embedding: &[f32], text: &str, lang: Language) -> Vec<f32> {
         let mut v = Vec::with_capacity(self.input_dims());
         if self.use_embedding {
             v.extend_from_slice(embedding);
         }
         if !self.cue_names.is_empty() {
-            v.extend(features::cues(text));
+            v.extend(features::cues_in(text, lang));
         }
         v
     }
@@ -227,8 +233,18 @@ impl CheckWorthiness {
         Ok(())
     }
 
-    /// Check-worthiness scores in [0, 1], one per sentence, in order.
+    /// Check-worthiness scores in [0, 1], one per English sentence, in order.
     pub fn score(&self, enc: &dyn Encoder, sentences: &[&str]) -> Result<Vec<f32>, ClaimsError> {
+        self.score_in(enc, sentences, Language::English)
+    }
+
+    /// [`CheckWorthiness::score`] for sentences in `lang`.
+    pub fn score_in(
+        &self,
+        enc: &dyn Encoder,
+        sentences: &[&str],
+        lang: Language,
+    ) -> Result<Vec<f32>, ClaimsError> {
         if sentences.is_empty() {
             return Ok(Vec::new());
         }
@@ -241,7 +257,7 @@ impl CheckWorthiness {
         let inputs: Vec<Vec<f32>> = sentences
             .iter()
             .zip(&embs)
-            .map(|(s, e)| self.head.input(e, s))
+            .map(|(s, e)| self.head.input_in(e, s, lang))
             .collect();
         self.head.score_inputs(&inputs)
     }

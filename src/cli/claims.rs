@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 use veracity::claims::CheckWorthiness;
-use veracity::text::{read_article, split_lines, split_sentences};
+use veracity::text::{read_article, split_lines, split_sentences_in};
 
 use super::GlobalArgs;
 
@@ -50,7 +50,7 @@ pub fn run_claims(g: &GlobalArgs, a: &ClaimsArgs) -> anyhow::Result<ExitCode> {
     let sentences = if a.lines {
         split_lines(&article.text)
     } else {
-        split_sentences(&article.text)
+        split_sentences_in(&article.text, g.language)
     };
     let cw = match &a.head {
         Some(p) => CheckWorthiness::from_file(p)?,
@@ -62,7 +62,7 @@ pub fn run_claims(g: &GlobalArgs, a: &ClaimsArgs) -> anyhow::Result<ExitCode> {
     } else {
         let enc = g.encoder()?;
         let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
-        cw.score(enc.as_ref(), &texts)?
+        cw.score_in(enc.as_ref(), &texts, g.language)?
     };
     let rows: Vec<ClaimRow> = sentences
         .iter()

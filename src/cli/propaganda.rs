@@ -37,7 +37,7 @@ pub fn run(g: &GlobalArgs, a: &PropagandaArgs) -> anyhow::Result<ExitCode> {
     let model = load_model(a.heads.as_deref())?;
     let enc = g.encoder_with(model.readout())?;
     let report = model
-        .analyze(enc.as_ref(), &article.text)
+        .analyze_in(enc.as_ref(), &article.text, g.language)
         .with_context(|| format!("scoring {}", a.file.display()))?;
     let mut out = std::io::stdout().lock();
     if a.json {

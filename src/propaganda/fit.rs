@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::data::SentenceSpan;
 use super::exemplars::{Exemplars, LabelledEmbeddings, PrototypeSums, Prototypes};
-use super::features::{article_features, stack_features, stack_len, FeatureConfig};
+use super::features::{
+    article_features, article_features_in, stack_features, stack_len, FeatureConfig,
+};
 use super::lexicon::{Counts, Lexicon, N_LEXICON};
 use super::techniques::N_TECHNIQUES;
 use super::tokens::{TokenHeads, N_TOKEN_FEATURES};
@@ -15,6 +17,7 @@ use super::PropagandaError;
 use crate::embed::TokenStates;
 use crate::heads::metrics::{best_threshold, pearson, spearman, LastCut, Prf};
 use crate::heads::Platt;
+use crate::lang::Language;
 
 /// An article ready for training: sentence embeddings, texts and gold labels.
 #[derive(Debug, Clone)]
@@ -542,14 +545,25 @@ impl Fitted {
         }
     }
 
-    /// Calibrated probabilities per sentence and head for one article.
+    /// Calibrated probabilities per sentence and head for one English article.
     pub fn predict(
         &self,
         embs: &[Vec<f32>],
         texts: &[&str],
         tokens: &[TokenStates],
     ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
-        let x: Vec<f32> = article_features(&self.features, embs, texts).concat();
+        self.predict_in(embs, texts, tokens, Language::English)
+    }
+
+    /// [`Fitted::predict`] for an article in `lang`.
+    pub fn predict_in(
+        &self,
+        embs: &[Vec<f32>],
+        texts: &[&str],
+        tokens: &[TokenStates],
+        lang: Language,
+    ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
+        let x: Vec<f32> = article_features_in(&self.features, embs, texts, lang).concat();
         self.predict_features(x, texts, tokens)
     }
 

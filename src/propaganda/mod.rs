@@ -32,6 +32,7 @@ pub mod techniques;
 pub mod tokens;
 pub mod train;
 
+use crate::lang::Language;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -313,15 +314,27 @@ impl PropagandaModel {
         &self.file.fitted
     }
 
-    /// Analyse a text: split it into sentences, score each, and summarise.
+    /// Analyse an English text: split it into sentences, score each, and
+    /// summarise.
     pub fn analyze(
         &self,
         enc: &dyn Encoder,
         text: &str,
     ) -> Result<PropagandaReport, PropagandaError> {
-        let sents = crate::text::split_sentences(text);
+        self.analyze_in(enc, text, Language::English)
+    }
+
+    /// [`PropagandaModel::analyze`] for a text in `lang` (sentence splitting
+    /// and the sentence features' word lists).
+    pub fn analyze_in(
+        &self,
+        enc: &dyn Encoder,
+        text: &str,
+        lang: Language,
+    ) -> Result<PropagandaReport, PropagandaError> {
+        let sents = crate::text::split_sentences_in(text, lang);
         let spans: Vec<(usize, usize)> = sents.iter().map(|s| (s.start, s.end)).collect();
-        self.analyze_spans(enc, text, &spans)
+        self.analyze_spans_in(enc, text, &spans, lang)
     }
 
     /// Analyse a text whose sentences are given as byte ranges into `text`
@@ -332,6 +345,17 @@ impl PropagandaModel {
         enc: &dyn Encoder,
         text: &str,
         spans: &[(usize, usize)],
+    ) -> Result<PropagandaReport, PropagandaError> {
+        self.analyze_spans_in(enc, text, spans, Language::English)
+    }
+
+    /// [`PropagandaModel::analyze_spans`] for a text in `lang`.
+    pub fn analyze_spans_in(
+        &self,
+        enc: &dyn Encoder,
+        text: &str,
+        spans: &[(usize, usize)],
+        lang: Language,
     ) -> Result<PropagandaReport, PropagandaError> {
         if enc.dims() != self.file.dims {
             return Err(PropagandaError::Model(format!(
@@ -376,7 +400,7 @@ impl PropagandaModel {
         } else {
             enc.embed(&texts)?
         };
-        let probs = fitted.predict(&embs, &texts, &tokens)?;
+        let probs = fitted.predict_in(&embs, &texts, &tokens, lang)?;
         let ArticleScore { score, confidence } = article_score(fitted, &probs);
         let mut sentences = Vec::with_capacity(sents.len());
         let mut per_tech: Vec<Vec<usize>> = vec![Vec::new(); N_TECHNIQUES];

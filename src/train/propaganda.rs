@@ -92,7 +92,7 @@ pub fn run(models: &EncoderOptions, a: &TrainPropagandaArgs, invocation: &[Strin
         .with("skipped_records", corpus.skipped.len())?
         .with("split", format!("all {} PTC training articles; thresholds and Platt calibration from {}-fold out-of-fold predictions grouped by article", arts.len(), a.fit.inner_folds))?
         .with("seed", a.fit.seed)?
-        .with("options", &opts)?
+        .with("options", opts)?
         .with("features", cfg.describe())?
         .with("metrics_train", metrics_json(&train_m))?
         .with(
