@@ -11,10 +11,12 @@ pub mod stance;
 use std::path::{Component, Path, PathBuf};
 
 /// The command line `args` (without the program name) as `veracity ...`,
-/// for a head's provenance: absolute paths are written relative to the
-/// current directory, so that the provenance names no machine's folders,
-/// and the options in `drop` (e.g. `--cache`, which does not change the
-/// result) are left out with their values.
+/// for a head's provenance: absolute paths inside the current directory or
+/// beside it (its parent's tree, where a data folder such as
+/// `../shared/data` sits) are written relative to the current directory, so
+/// that the provenance does not name this machine's folders; the options in
+/// `drop` (e.g. `--cache`, which does not change the result) are left out
+/// with their values.
 pub fn reproducible_command(args: &[String], drop: &[&str]) -> String {
     let cwd = std::env::current_dir().ok();
     let mut out: Vec<String> = Vec::new();
@@ -32,7 +34,15 @@ pub fn reproducible_command(args: &[String], drop: &[&str]) -> String {
         }
         let p = Path::new(s);
         let shown = match (&cwd, p.is_absolute()) {
-            (Some(cwd), true) => relative_to(p, cwd).display().to_string(),
+            (Some(cwd), true) => {
+                let rel = relative_to(p, cwd);
+                let ups = rel.components().take_while(|c| *c == Component::ParentDir);
+                if ups.count() <= 1 {
+                    rel.display().to_string()
+                } else {
+                    s.clone()
+                }
+            }
             _ => s.clone(),
         };
         out.push(shown);
@@ -74,12 +84,14 @@ mod tests {
             "--cache",
             "/tmp/c.vec",
             "--seed=3",
+            "--out",
+            "/",
         ]
         .map(String::from)
         .to_vec();
         assert_eq!(
             reproducible_command(&args, &["--cache"]),
-            "veracity train checkworthiness --data ../shared/data/x.csv --seed=3"
+            "veracity train checkworthiness --data ../shared/data/x.csv --seed=3 --out /"
         );
     }
 
