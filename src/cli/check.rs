@@ -115,8 +115,7 @@ pub struct CheckArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Claims from a file: JSONL objects with "claim" when the first non-empty
-/// line is a JSON object, otherwise one claim per non-empty line.
+/// The claims of `path` ("-": standard input); skipped lines go to stderr.
 fn read_claims(path: &Path) -> anyhow::Result<(Vec<String>, usize)> {
     let text = if path.as_os_str() == "-" {
         io::read_to_string(io::stdin()).context("reading claims from standard input")?
@@ -125,42 +124,11 @@ fn read_claims(path: &Path) -> anyhow::Result<(Vec<String>, usize)> {
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         veracity::text::decode_text(&bytes, path)?
     };
-    let jsonl = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| l.trim_start().starts_with('{'));
-    let mut claims = Vec::new();
-    let mut skipped = 0;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        if !jsonl {
-            claims.push(line.to_string());
-            continue;
-        }
-        let claim = serde_json::from_str::<serde_json::Value>(line)
-            .map_err(|e| e.to_string())
-            .and_then(|v| {
-                v.get("claim")
-                    .and_then(|c| c.as_str())
-                    .map(str::to_string)
-                    .ok_or_else(|| "no \"claim\" string field".to_string())
-            });
-        match claim {
-            Ok(c) if !c.trim().is_empty() => claims.push(c),
-            Ok(_) => {
-                eprintln!("{}:{}: skipped: empty claim", path.display(), i + 1);
-                skipped += 1;
-            }
-            Err(e) => {
-                eprintln!("{}:{}: skipped: {e}", path.display(), i + 1);
-                skipped += 1;
-            }
-        }
+    let (claims, skipped) = veracity::verdict::parse_claims(&text, path);
+    for s in &skipped {
+        eprintln!("{}:{}: skipped: {}", s.path.display(), s.line, s.reason);
     }
-    Ok((claims, skipped))
+    Ok((claims, skipped.len()))
 }
 
 pub fn run(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<ExitCode> {

@@ -216,8 +216,7 @@ pub fn parse_article(text: String, name: &Path) -> Result<Article, TextError> {
 
 /// Lines of UTF-8 text (a trailing `\r` dropped), naming the first line
 /// that is not UTF-8.
-pub fn read_lines(reader: impl std::io::Read, name: &str) -> crate::Result<Vec<String>> {
-    use crate::error::ResultExt;
+pub fn read_lines(reader: impl std::io::Read, name: &str) -> Result<Vec<String>, TextError> {
     use std::io::BufRead;
     let mut reader = std::io::BufReader::new(reader);
     let mut lines = Vec::new();
@@ -227,7 +226,10 @@ pub fn read_lines(reader: impl std::io::Read, name: &str) -> crate::Result<Vec<S
         buf.clear();
         let n = reader
             .read_until(b'\n', &mut buf)
-            .with_context(|| format!("reading {name}"))?;
+            .map_err(|error| TextError::Io {
+                path: name.into(),
+                error,
+            })?;
         if n == 0 {
             break;
         }
@@ -240,10 +242,15 @@ pub fn read_lines(reader: impl std::io::Read, name: &str) -> crate::Result<Vec<S
         }
         match std::str::from_utf8(&buf) {
             Ok(s) => lines.push(s.to_string()),
-            Err(e) => crate::error::bail!(
-                "{name}:{lineno}: invalid UTF-8 at byte {} of the line; convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
-                e.valid_up_to() + 1
-            ),
+            Err(e) => {
+                return Err(TextError::Format {
+                    path: format!("{name}:{lineno}").into(),
+                    reason: format!(
+                        "invalid UTF-8 at byte {} of the line; convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+                        e.valid_up_to() + 1
+                    ),
+                })
+            }
         }
     }
     Ok(lines)

@@ -161,6 +161,54 @@ pub struct Verdict {
     pub evidence: Vec<Evidence>,
 }
 
+/// The claims of a claims file (`veracity check --claims`): JSONL objects
+/// with a `"claim"` string when the first non-empty line is a JSON object,
+/// otherwise one claim per non-empty line. Malformed and empty records are
+/// returned apart, with their line, for the caller to report.
+pub fn parse_claims(
+    text: &str,
+    path: &std::path::Path,
+) -> (Vec<String>, Vec<crate::corpus::ingest::RecordNote>) {
+    let jsonl = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_start().starts_with('{'));
+    let mut claims = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !jsonl {
+            claims.push(line.to_string());
+            continue;
+        }
+        let claim = serde_json::from_str::<serde_json::Value>(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                v.get("claim")
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string)
+                    .ok_or_else(|| "no \"claim\" string field".to_string())
+            });
+        let reason = match claim {
+            Ok(c) if !c.trim().is_empty() => {
+                claims.push(c);
+                continue;
+            }
+            Ok(_) => "empty claim".to_string(),
+            Err(e) => e,
+        };
+        skipped.push(crate::corpus::ingest::RecordNote {
+            path: path.to_path_buf(),
+            line: i as u64 + 1,
+            reason,
+        });
+    }
+    (claims, skipped)
+}
+
 /// Judge `claim` from retrieved passages: stance per passage, then the
 /// verdict rules (module docs).
 pub fn judge(claim: &str, passages: &[Passage], cfg: &VerdictConfig) -> Verdict {
@@ -463,6 +511,22 @@ mod tests {
 
     fn cfg() -> VerdictConfig {
         VerdictConfig::default()
+    }
+
+    #[test]
+    fn claims_files_are_lines_or_jsonl_and_bad_records_are_noted() {
+        let p = std::path::Path::new("c.jsonl");
+        let (c, s) = parse_claims("one claim\n\n  two claims  \n", p);
+        assert_eq!(c, ["one claim", "two claims"]);
+        assert!(s.is_empty());
+        let (c, s) = parse_claims(
+            "{\"claim\": \"a\"}\n{\"claim\": \" \"}\nnot json\n{\"x\": 1}\n",
+            p,
+        );
+        assert_eq!(c, ["a"]);
+        let lines: Vec<u64> = s.iter().map(|n| n.line).collect();
+        assert_eq!(lines, [2, 3, 4]);
+        assert_eq!(s[0].reason, "empty claim");
     }
 
     #[test]
