@@ -120,21 +120,7 @@ pub fn parse_features(s: &str) -> Result<FeatureConfig> {
             "tokens" => c.tokens = true,
             "prototypes" => c.prototypes = true,
             "exemplars" => c.exemplars = true,
-            "all" => {
-                c = FeatureConfig {
-                    context: true,
-                    article: true,
-                    repetition: true,
-                    length: true,
-                    lexical: true,
-                    stack: true,
-                    lexicon: true,
-                    spans: true,
-                    tokens: true,
-                    prototypes: true,
-                    exemplars: true,
-                }
-            }
+            "all" => c = FeatureConfig::ALL,
             other => bail!(
                 "unknown feature group '{other}'; use context, article, repetition, length, lexical, stack, lexicon, spans, tokens, prototypes, exemplars (evaluation only), all or none"
             ),
@@ -315,6 +301,20 @@ pub struct EvalPropagandaArgs {
     pub fit: FitArgs,
 }
 
+/// One line per technique: precision, recall, F1 and gold count.
+fn print_techniques(per: &[Prf]) {
+    for (t, p) in TECHNIQUES.iter().zip(per) {
+        println!(
+            "    {:<36} P {:.3}  R {:.3}  F1 {:.3}  (gold {})",
+            t.name,
+            p.precision(),
+            p.recall(),
+            p.f1(),
+            p.tp + p.fn_
+        );
+    }
+}
+
 pub(crate) fn print_metrics(m: &Metrics) {
     println!("  articles {}  sentences {}", m.articles, m.sentences);
     println!(
@@ -333,16 +333,7 @@ pub(crate) fn print_metrics(m: &Metrics) {
         "  article score vs gold share: Spearman {:.3}  Pearson {:.3}  MAE {:.3}  (confidence vs -error Spearman {:.3})",
         m.spearman, m.pearson, m.share_mae, m.confidence_spearman
     );
-    for (t, p) in TECHNIQUES.iter().zip(&m.techniques) {
-        println!(
-            "    {:<36} P {:.3}  R {:.3}  F1 {:.3}  (gold {})",
-            t.name,
-            p.precision(),
-            p.recall(),
-            p.f1(),
-            p.tp + p.fn_
-        );
-    }
+    print_techniques(&m.techniques);
 }
 
 pub fn run(models: &EncoderOptions, a: &EvalPropagandaArgs) -> Result<()> {
@@ -531,16 +522,7 @@ fn eval_memes(
             micro.recall(),
             micro.f1()
         );
-        for (t, p) in TECHNIQUES.iter().zip(&per) {
-            println!(
-                "    {:<36} P {:.3}  R {:.3}  F1 {:.3}  (gold {})",
-                t.name,
-                p.precision(),
-                p.recall(),
-                p.f1(),
-                p.tp + p.fn_
-            );
-        }
+        print_techniques(&per);
     }
     let per_json: serde_json::Map<String, serde_json::Value> = TECHNIQUES
         .iter()

@@ -70,6 +70,21 @@ impl FeatureConfig {
         exemplars: false,
     };
 
+    /// Every feature group.
+    pub const ALL: FeatureConfig = FeatureConfig {
+        context: true,
+        article: true,
+        repetition: true,
+        length: true,
+        lexical: true,
+        stack: true,
+        lexicon: true,
+        spans: true,
+        tokens: true,
+        prototypes: true,
+        exemplars: true,
+    };
+
     /// Feature vector length for embeddings of `dims` dimensions.
     pub fn len(&self, dims: usize) -> usize {
         dims + if self.context { dims } else { 0 }
@@ -392,19 +407,7 @@ mod tests {
             "The vote was held on Tuesday.",
             "Make the nation great again!",
         ];
-        let all = FeatureConfig {
-            context: true,
-            article: true,
-            repetition: true,
-            length: true,
-            lexical: true,
-            stack: true,
-            lexicon: true,
-            spans: true,
-            tokens: true,
-            prototypes: true,
-            exemplars: true,
-        };
+        let all = FeatureConfig::ALL;
         let f = article_features(&all, &embs, &texts);
         assert_eq!(f.len(), 3);
         assert!(f.iter().all(|v| v.len() == all.len(3)));
