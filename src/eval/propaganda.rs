@@ -56,7 +56,7 @@ pub struct FitArgs {
     /// third over a default run).
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 1.0))]
     pub weight_decay: f64,
-    /// Feature groups: comma-separated from context, article, repetition, length, lexical, stack, lexicon, spans, tokens, prototypes, exemplars (evaluation only); `none` = embedding only.
+    /// Feature groups: comma-separated from repetition, length, lexicon, tokens, prototypes (the shipped ones) and, in a build with `--features experiments`, context, article, lexical, stack, spans, exemplars (evaluation only); `none` = embedding only.
     #[cfg_attr(
         feature = "cli",
         arg(long, default_value = "length,lexicon,repetition,tokens,prototypes")
@@ -376,6 +376,10 @@ pub fn run(models: &EncoderOptions, a: &EvalPropagandaArgs) -> Result<()> {
             a.fit.options(),
             a.fit.repetition_cosine,
         ));
+        // Every configuration must be available before the first one runs.
+        for (_, cfg, _, _) in &runs {
+            cfg.check_available()?;
+        }
         let mut results: Vec<(String, CvResult)> = Vec::new();
         for (name, cfg, opts, rep) in runs {
             eprintln!(

@@ -12,15 +12,18 @@
 //!
 //! For training sentences both leave their own article out, like the lexicon.
 
+#[cfg(feature = "experiments")]
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::train::N_HEADS;
+#[cfg(feature = "experiments")]
 use super::PropagandaError;
 
 /// Neighbours per sentence for the exemplar features.
 pub const K_NEAREST: usize = 20;
 
+#[cfg(feature = "experiments")]
 fn cerr(e: candle_core::Error) -> PropagandaError {
     PropagandaError::Train(e.to_string())
 }
@@ -122,6 +125,7 @@ impl Prototypes {
 /// One article's sentence embeddings with their labels per head.
 pub type LabelledEmbeddings<'a> = (&'a [Vec<f32>], Vec<[bool; N_HEADS]>);
 
+#[cfg(feature = "experiments")]
 /// The labelled training sentences for the exemplar features.
 #[derive(Debug, Clone, Default)]
 pub struct Exemplars {
@@ -133,6 +137,7 @@ pub struct Exemplars {
     article: Vec<usize>,
 }
 
+#[cfg(feature = "experiments")]
 impl Exemplars {
     /// Collect the sentences of `articles` (embeddings and labels).
     pub fn new(articles: &[LabelledEmbeddings]) -> Exemplars {
@@ -213,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    fn prototypes_and_exemplars_point_to_the_labelled_side() {
+    fn prototypes_point_to_the_labelled_side() {
         let a_embs = vec![vec![1.0, 0.1], vec![0.0, 1.0]];
         let a_labels = vec![lab(true), lab(false)];
         let b_embs = vec![vec![0.9, 0.0], vec![0.1, 0.9]];
@@ -228,7 +233,15 @@ mod tests {
         sums.add(&b, -1.0);
         let pa = sums.prototypes();
         assert!(pa.features(&[1.0, 0.1])[0] > 0.9);
+    }
 
+    #[cfg(feature = "experiments")]
+    #[test]
+    fn exemplars_point_to_the_labelled_side_and_leave_their_article_out() {
+        let a_embs = vec![vec![1.0, 0.1], vec![0.0, 1.0]];
+        let a_labels = vec![lab(true), lab(false)];
+        let b_embs = vec![vec![0.9, 0.0], vec![0.1, 0.9]];
+        let b_labels = vec![lab(true), lab(false)];
         let x = Exemplars::new(&[(&a_embs, a_labels), (&b_embs, b_labels)]);
         let f = x
             .features(&[vec![1.0, 0.05], vec![0.0, 1.0]], None)

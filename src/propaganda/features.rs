@@ -13,7 +13,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::embed::dot;
-use crate::lang::{Language, PropagandaLexicon};
+use crate::lang::Language;
+#[cfg(feature = "experiments")]
+use crate::lang::PropagandaLexicon;
 
 /// Which feature groups are used (stored in the model file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +86,39 @@ impl FeatureConfig {
         prototypes: true,
         exemplars: true,
     };
+
+    /// The groups of this configuration that were measured and not shipped
+    /// (context, article, lexical, stack, spans, exemplars; docs/propaganda.md
+    /// has their figures). They are compiled only with the cargo feature
+    /// `experiments`.
+    pub fn experimental(&self) -> Vec<&'static str> {
+        [
+            (self.context, "context"),
+            (self.article, "article"),
+            (self.lexical, "lexical"),
+            (self.stack, "stack"),
+            (self.spans, "spans"),
+            (self.exemplars, "exemplars"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name)
+        .collect()
+    }
+
+    /// An error when the configuration uses a group this build leaves out
+    /// ([`FeatureConfig::experimental`] without the `experiments` feature).
+    pub fn check_available(&self) -> Result<(), super::PropagandaError> {
+        let missing = self.experimental();
+        if cfg!(feature = "experiments") || missing.is_empty() {
+            return Ok(());
+        }
+        Err(super::PropagandaError::Model(format!(
+            "the feature group(s) {} were measured and not shipped; they need a build with \
+             `--features experiments`",
+            missing.join(", ")
+        )))
+    }
 
     /// Feature vector length for embeddings of `dims` dimensions.
     pub fn len(&self, dims: usize) -> usize {
@@ -181,6 +216,7 @@ pub fn words_with_offsets_in(text: &str, lang: Language) -> Vec<(usize, usize, S
     out
 }
 
+#[cfg(feature = "experiments")]
 fn lexical(text: &str, lang: Language) -> [f32; N_LEXICAL] {
     let lex: &PropagandaLexicon = &lang.words().propaganda;
     let excl = text.matches('!').count() as f32;
@@ -217,6 +253,7 @@ fn lexical(text: &str, lang: Language) -> [f32; N_LEXICAL] {
     ]
 }
 
+#[cfg(feature = "experiments")]
 fn mean_into(out: &mut [f32], vs: &[&[f32]]) {
     out.iter_mut().for_each(|x| *x = 0.0);
     if vs.is_empty() {
@@ -303,21 +340,27 @@ pub fn article_features_in(
         return Vec::new();
     }
     let dims = embs[0].len();
-    let mut art = vec![0.0f32; dims];
-    if cfg.article {
-        let all: Vec<&[f32]> = embs.iter().map(|v| v.as_slice()).collect();
-        mean_into(&mut art, &all);
-    }
+    #[cfg(feature = "experiments")]
+    let art = {
+        let mut art = vec![0.0f32; dims];
+        if cfg.article {
+            let all: Vec<&[f32]> = embs.iter().map(|v| v.as_slice()).collect();
+            mean_into(&mut art, &all);
+        }
+        art
+    };
     let rep = if cfg.repetition {
         repetition_signals_in(embs, texts, lang)
     } else {
         Vec::new()
     };
     let mut out = Vec::with_capacity(n);
+    #[cfg(feature = "experiments")]
     let mut ctx = vec![0.0f32; dims];
     for i in 0..n {
         let mut f = Vec::with_capacity(cfg.len(dims));
         f.extend_from_slice(&embs[i]);
+        #[cfg(feature = "experiments")]
         if cfg.context {
             let mut nb: Vec<&[f32]> = Vec::new();
             if i > 0 {
@@ -329,6 +372,7 @@ pub fn article_features_in(
             mean_into(&mut ctx, &nb);
             f.extend_from_slice(&ctx);
         }
+        #[cfg(feature = "experiments")]
         if cfg.article {
             f.extend_from_slice(&art);
         }
@@ -342,6 +386,7 @@ pub fn article_features_in(
             f.push((words_in(texts[i], lang).len() as f32).ln_1p());
             f.push((n as f32).ln());
         }
+        #[cfg(feature = "experiments")]
         if cfg.lexical {
             f.extend_from_slice(&lexical(texts[i], lang));
         }
@@ -351,6 +396,7 @@ pub fn article_features_in(
 }
 
 /// Number of second-stage (stacking) features per sentence for `heads` heads.
+#[cfg(feature = "experiments")]
 pub fn stack_len(heads: usize) -> usize {
     3 * heads
 }
@@ -358,6 +404,7 @@ pub fn stack_len(heads: usize) -> usize {
 /// Second-stage features from first-stage logits `z` (sentences × heads) of
 /// one article: the sentence's own logits, the mean of its neighbours'
 /// (previous and next) and the article mean.
+#[cfg(feature = "experiments")]
 pub fn stack_features(z: &[f32], heads: usize) -> Vec<f32> {
     let n = z.len() / heads.max(1);
     let mut out = Vec::with_capacity(n * stack_len(heads));
@@ -407,16 +454,63 @@ mod tests {
             "The vote was held on Tuesday.",
             "Make the nation great again!",
         ];
-        let all = FeatureConfig::ALL;
-        let f = article_features(&all, &embs, &texts);
+        // The shipped groups (the committed model's).
+        let shipped = FeatureConfig {
+            repetition: true,
+            length: true,
+            lexicon: true,
+            tokens: true,
+            prototypes: true,
+            ..FeatureConfig::BASELINE
+        };
+        assert!(shipped.experimental().is_empty());
+        assert!(shipped.check_available().is_ok());
+        let f = article_features(&shipped, &embs, &texts);
         assert_eq!(f.len(), 3);
-        assert!(f.iter().all(|v| v.len() == all.len(3)));
+        assert!(f.iter().all(|v| v.len() == shipped.len(3)));
         let rep = repetition_signals(&embs, &texts);
         assert!(rep[0].0 > 0.99 && rep[0].1 == 1);
         assert_eq!(rep[1].1, 0);
         let b = article_features(&FeatureConfig::BASELINE, &embs, &texts);
         assert_eq!(b[1], embs[1]);
-        assert!(article_features(&all, &[], &[]).is_empty());
+        assert!(article_features(&shipped, &[], &[]).is_empty());
+        assert_eq!(
+            article_features_in(&shipped, &embs, &texts, Language::English),
+            f
+        );
+        assert_eq!(
+            FeatureConfig::ALL.experimental(),
+            [
+                "context",
+                "article",
+                "lexical",
+                "stack",
+                "spans",
+                "exemplars"
+            ]
+        );
+        assert_eq!(
+            FeatureConfig::ALL.check_available().is_ok(),
+            cfg!(feature = "experiments")
+        );
+    }
+
+    #[cfg(feature = "experiments")]
+    #[test]
+    fn every_group_has_its_length_and_the_lexical_cues_count() {
+        let embs = vec![
+            unit(&[1.0, 0.0, 0.0]),
+            unit(&[0.0, 1.0, 0.0]),
+            unit(&[1.0, 0.01, 0.0]),
+        ];
+        let texts = [
+            "Make the nation great again!",
+            "The vote was held on Tuesday.",
+            "Make the nation great again!",
+        ];
+        let all = FeatureConfig::ALL;
+        let f = article_features(&all, &embs, &texts);
+        assert!(f.iter().all(|v| v.len() == all.len(3)));
         let l = lexical("WOW! This is the BEST, very best!", Language::English);
         assert!(l[0] > 0.0);
         assert_eq!(l[4], 2f32.ln_1p(), "two superlatives");
@@ -425,10 +519,6 @@ mod tests {
             lexical("The greatest interest, the latest.", Language::English)[4],
             2f32.ln_1p(),
             "greatest and latest, not interest"
-        );
-        assert_eq!(
-            article_features_in(&all, &embs, &texts, Language::English),
-            f
         );
     }
 

@@ -5,10 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::SentenceSpan;
-use super::exemplars::{Exemplars, LabelledEmbeddings, PrototypeSums, Prototypes};
-use super::features::{
-    article_features, article_features_in, stack_features, stack_len, FeatureConfig,
-};
+#[cfg(feature = "experiments")]
+use super::exemplars::{Exemplars, LabelledEmbeddings};
+use super::exemplars::{PrototypeSums, Prototypes};
+use super::features::{article_features, article_features_in, FeatureConfig};
+#[cfg(feature = "experiments")]
+use super::features::{stack_features, stack_len};
 use super::lexicon::{Counts, Lexicon, N_LEXICON};
 use super::techniques::N_TECHNIQUES;
 use super::tokens::{TokenHeads, N_TOKEN_FEATURES};
@@ -92,6 +94,7 @@ pub struct Fitted {
     #[serde(default)]
     pub prototypes: Option<Prototypes>,
     /// The training sentences (when `features.exemplars`; never saved).
+    #[cfg(feature = "experiments")]
     #[serde(skip)]
     pub exemplars: Option<Exemplars>,
     /// Cosine for the article-level repetition rule (0 = off).
@@ -229,6 +232,7 @@ pub fn fit(
     opts: &TrainOptions,
     inner_folds: usize,
 ) -> Result<Fitted, PropagandaError> {
+    cfg.check_available()?;
     let d = cfg.model_len(
         articles
             .iter()
@@ -248,6 +252,7 @@ pub fn fit(
             .collect();
         Counts::article(&texts, &labels)
     };
+    #[cfg(feature = "experiments")]
     let span_counts = |a: &Prepared| {
         let texts: Vec<&str> = a.article.texts.iter().map(String::as_str).collect();
         Counts::spans(&texts, &a.article.spans)
@@ -258,6 +263,7 @@ pub fn fit(
             cfg.lexicon,
             &sentence_counts as &dyn Fn(&Prepared) -> Counts,
         ),
+        #[cfg(feature = "experiments")]
         (cfg.spans, &span_counts),
     ] {
         if on {
@@ -341,7 +347,9 @@ pub fn fit(
         }
         prototypes = Some(total.prototypes());
     }
+    #[cfg(feature = "experiments")]
     let mut exemplars = None;
+    #[cfg(feature = "experiments")]
     if cfg.exemplars {
         let owned: Vec<LabelledEmbeddings> = articles
             .iter()
@@ -399,12 +407,17 @@ pub fn fit(
     };
     let mut built = lexicons.iter().map(|(_, total)| Lexicon::build(total));
     let lexicon = cfg.lexicon.then(|| built.next()).flatten();
-    let span_lexicon = cfg.spans.then(|| built.next()).flatten();
+    let span_lexicon = if cfg!(feature = "experiments") {
+        cfg.spans.then(|| built.next()).flatten()
+    } else {
+        None
+    };
     let articles = &articles[..];
     let k = inner_folds.max(2);
     let folds = fold_assignment(articles.len(), k, opts.seed.wrapping_add(1));
     let mut z_oof: Vec<f32> = Vec::new();
     let mut y_oof: Vec<[f32; N_HEADS]> = Vec::new();
+    #[cfg(feature = "experiments")]
     let mut s_oof: Vec<f32> = Vec::new();
     let mut members = Vec::with_capacity(k);
     for f in 0..k {
@@ -440,6 +453,7 @@ pub fn fit(
                     *o += v / nets.len() as f32;
                 }
             }
+            #[cfg(feature = "experiments")]
             if cfg.stack {
                 s_oof.extend(stack_features(&z, N_HEADS));
             }
@@ -455,6 +469,7 @@ pub fn fit(
     // (so it sees logits as they look on unseen articles). Its calibration and
     // thresholds come from its own predictions on those same logits: it has
     // only 3 × 15 inputs per head, so in-sample and held-out figures are close.
+    #[cfg(feature = "experiments")]
     let stage2 = if cfg.stack {
         let ds = stack_len(N_HEADS);
         let y: Vec<f32> = y_oof.iter().flatten().copied().collect();
@@ -471,6 +486,8 @@ pub fn fit(
     } else {
         None
     };
+    #[cfg(not(feature = "experiments"))]
+    let stage2 = None;
     let mut heads = Vec::with_capacity(N_HEADS);
     for h in 0..N_HEADS {
         let z: Vec<f32> = z_oof.iter().skip(h).step_by(N_HEADS).copied().collect();
@@ -497,6 +514,7 @@ pub fn fit(
         span_lexicon,
         token_heads,
         prototypes,
+        #[cfg(feature = "experiments")]
         exemplars,
         repetition_cosine: 0.0,
         heads,
@@ -545,6 +563,15 @@ impl Fitted {
         }
     }
 
+    /// The exemplars' embedding size, when the model carries them
+    /// (evaluation only, `experiments` feature).
+    fn exemplar_dims(&self) -> Option<usize> {
+        #[cfg(feature = "experiments")]
+        return self.exemplars.as_ref().map(Exemplars::dims);
+        #[cfg(not(feature = "experiments"))]
+        None
+    }
+
     /// Calibrated probabilities per sentence and head for one English article.
     pub fn predict(
         &self,
@@ -579,8 +606,8 @@ impl Fitted {
             .into_iter()
             .flatten()
             .collect();
-        let similarity = self.prototypes.is_some() || self.exemplars.is_some();
-        if self.features.exemplars && self.exemplars.is_none() {
+        let similarity = self.prototypes.is_some() || self.exemplar_dims().is_some();
+        if self.features.exemplars && self.exemplar_dims().is_none() {
             return Err(PropagandaError::Model(
                 "the exemplar features need the training sentences, which a saved model does not carry".into(),
             ));
@@ -601,7 +628,7 @@ impl Fitted {
                 .prototypes
                 .as_ref()
                 .map(|p| p.dims)
-                .or(self.exemplars.as_ref().map(Exemplars::dims))
+                .or(self.exemplar_dims())
                 .unwrap_or(0)
                 .min(base);
             let embs: Vec<Vec<f32>> = if similarity {
@@ -609,10 +636,13 @@ impl Fitted {
             } else {
                 Vec::new()
             };
+            #[cfg(feature = "experiments")]
             let near = match &self.exemplars {
                 Some(ex) => ex.features(&embs, None)?,
                 None => Vec::new(),
             };
+            #[cfg(not(feature = "experiments"))]
+            let near: Vec<Vec<f32>> = Vec::new();
             let mut out = Vec::with_capacity(
                 x.len()
                     + texts.len() * (lexicons.len() * N_LEXICON + N_TOKEN_FEATURES + 2 * N_HEADS),
@@ -654,6 +684,7 @@ impl Fitted {
                 *a += b / self.members.len() as f32;
             }
         }
+        #[cfg(feature = "experiments")]
         if let Some(s2) = &self.stage2 {
             let mut xs = stack_features(&z, N_HEADS);
             s2.standardizer.apply(&mut xs);

@@ -12,8 +12,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "experiments")]
 use super::data::SentenceSpan;
-use super::features::{words, words_with_offsets};
+use super::features::words;
+#[cfg(feature = "experiments")]
+use super::features::words_with_offsets;
 use super::train::N_HEADS;
 
 /// Minimum number of training sentences a word must occur in.
@@ -73,6 +76,7 @@ impl Counts {
         c
     }
 
+    #[cfg(feature = "experiments")]
     /// Count one article's words against the gold spans: every distinct word
     /// of a sentence is one unit, positive for head `h` when one of its
     /// occurrences lies inside a span of that head (head 0: any technique).
@@ -253,6 +257,7 @@ mod tests {
         assert_eq!(loo.features("traitors"), [0.0; N_LEXICON]);
     }
 
+    #[cfg(feature = "experiments")]
     #[test]
     fn span_counts_label_the_words_inside_spans() {
         // "these traitors again": the span covers "traitors" (chars 6..14),

@@ -259,6 +259,7 @@ impl PropagandaModel {
             )));
         }
         let f = &file.fitted;
+        f.features.check_available()?;
         let d = f.features.model_len(file.dims);
         // A standardiser and network over `d` inputs with N_HEADS outputs.
         let fits = |st: &train::Standardizer, net: &train::Net, d: usize| {
@@ -267,12 +268,19 @@ impl PropagandaModel {
         let ok = f.heads.len() == N_HEADS
             && !f.members.is_empty()
             && f.members.iter().all(|m| fits(&m.standardizer, &m.net, d));
-        let ds = features::stack_len(N_HEADS);
+        #[cfg(feature = "experiments")]
         let ok2 = match (&f.stage2, f.features.stack) {
             (None, false) => true,
-            (Some(s2), true) => s2.net.hidden() == 0 && fits(&s2.standardizer, &s2.net, ds),
+            (Some(s2), true) => {
+                let ds = features::stack_len(N_HEADS);
+                s2.net.hidden() == 0 && fits(&s2.standardizer, &s2.net, ds)
+            }
             _ => false,
         };
+        // Without the experiments a second stage cannot be used (and
+        // `check_available` has refused `stack`).
+        #[cfg(not(feature = "experiments"))]
+        let ok2 = f.stage2.is_none();
         // Token heads: members of one width (the token states'; checked
         // against the encoder's at inference).
         let ok3 = f.lexicon.is_some() == f.features.lexicon
