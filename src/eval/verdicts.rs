@@ -132,18 +132,27 @@ pub struct HeadOptionArgs {
     pub head_steps: usize,
     /// Feed the head the token-alignment features of each pair (how well the
     /// claim's tokens are matched by the sentence's; needs the encoder's
-    /// token states); `false` to measure the head without them.
-    #[cfg_attr(feature = "cli", arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL"))]
+    /// token states); `false` to measure the head without them (an ablation:
+    /// the flag exists in a build with `--features experiments`).
+    #[cfg_attr(all(feature = "cli", feature = "experiments"), arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL"))]
+    #[cfg_attr(all(feature = "cli", not(feature = "experiments")), arg(skip = true))]
     pub head_alignment: bool,
     /// ReLU units of a hidden layer in the stance head (0: softmax
-    /// regression on the features, the shipped form).
-    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0, value_name = "N"))]
+    /// regression on the features, the shipped form; more was measured and
+    /// not shipped, the flag exists with `--features experiments`).
+    #[cfg_attr(
+        all(feature = "cli", feature = "experiments"),
+        arg(long, default_value_t = 0, value_name = "N")
+    )]
+    #[cfg_attr(all(feature = "cli", not(feature = "experiments")), arg(skip = 0usize))]
     pub head_hidden: usize,
     /// Also train on every tuning claim paired with itself as `supports` (a
     /// sentence states what it states; the labelled pairs never show it, and
     /// heads trained without them can read an identical sentence as
-    /// refuting); `false` to measure the head without them.
-    #[cfg_attr(feature = "cli", arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL"))]
+    /// refuting); `false` to measure the head without them (an ablation: the
+    /// flag exists in a build with `--features experiments`).
+    #[cfg_attr(all(feature = "cli", feature = "experiments"), arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL"))]
+    #[cfg_attr(all(feature = "cli", not(feature = "experiments")), arg(skip = true))]
     pub head_identity_pairs: bool,
 }
 
