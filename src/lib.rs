@@ -14,6 +14,7 @@ mod error;
 pub mod eval;
 pub mod heads;
 pub mod lang;
+pub mod metrics;
 pub mod progress;
 pub mod propaganda;
 pub mod report;

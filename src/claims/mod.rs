@@ -11,7 +11,6 @@
 //! The default head is compiled in from `models/heads/checkworthiness.json`
 //! (see docs/claims.md for how it was trained and how to rebuild it).
 
-pub mod data;
 pub mod features;
 pub mod train;
 

@@ -9,11 +9,11 @@
 use candle_core::{DType, Device, Tensor, Var};
 
 use super::{features, ClaimsError, Head, HEAD_FORMAT};
-use crate::heads::metrics::{best_threshold, LastCut, Prf};
 use crate::heads::train::{
     adamw, binary_cross_entropy, normal_init, Batch, Batches, Flow, Schedule,
 };
 use crate::heads::{codec, Dense, Mlp, Orientation};
+use crate::metrics::{best_threshold, LastCut, Prf};
 
 /// Hyper-parameters.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -368,7 +368,7 @@ pub fn compact(head: &mut Head) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heads::metrics::prf;
+    use crate::metrics::prf;
 
     /// Two noisy clusters along the first axis; cues are added per text.
     fn toy(n: usize, seed: u64) -> (Vec<Vec<f32>>, Vec<bool>) {

@@ -12,7 +12,6 @@
 //! embedded implementation over one or more [`Index`]es.
 
 pub mod dense;
-pub mod eval;
 pub mod index;
 pub mod ingest;
 pub mod origin;

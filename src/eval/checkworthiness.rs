@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::claims::data::{self, Dataset, Fold, Labeled};
 use crate::claims::CheckWorthiness;
 use crate::embed::{self, CachedEncoder, Encoder, EncoderOptions};
-use crate::heads::metrics::{average_precision, precision_at, prf, Prf};
+use crate::eval::data::checkworthiness::{self as data, Dataset, Fold, Labeled};
+use crate::metrics::{average_precision, precision_at, prf, Prf};
 
 use crate::error::{bail, ResultExt};
 use crate::Result;

@@ -12,6 +12,7 @@
 //! splits and fitting options); nothing here depends on it.
 
 pub mod checkworthiness;
+pub mod data;
 pub(crate) mod memory;
 pub mod propaganda;
 pub mod retrieval;

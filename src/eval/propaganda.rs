@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::embed::{self, CachedEncoder, Encoder, EncoderOptions, Readout, TokenStates};
 use crate::error::{bail, ResultExt};
-use crate::heads::metrics::Prf;
-use crate::propaganda::data::{load_memes, load_ptc, Corpus};
+use crate::eval::data::propaganda::{load_memes, load_ptc, Corpus};
+use crate::metrics::Prf;
 use crate::propaganda::features::FeatureConfig;
 use crate::propaganda::fit::{cross_validate, CvResult, LabelledArticle, Metrics};
 use crate::propaganda::train::TrainOptions;

@@ -5,7 +5,6 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::corpus::eval::{evaluate, Metrics};
 use crate::corpus::ingest::{self, FieldMap, IngestOptions, Sink};
 use crate::corpus::passages::PassageConfig;
 use crate::corpus::search::{fuse, Candidate};
@@ -15,6 +14,7 @@ use crate::corpus::{
 };
 use crate::embed::{self, CachedEncoder, EncoderOptions};
 use crate::error::{bail, ResultExt};
+use crate::metrics::retrieval::{evaluate, Metrics};
 use crate::Result;
 
 #[derive(Debug)]

@@ -75,7 +75,7 @@ impl Platt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heads::metrics::{best_threshold, LastCut};
+    use crate::metrics::{best_threshold, LastCut};
 
     #[test]
     fn platt_sharpens_and_threshold_follows() {

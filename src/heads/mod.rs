@@ -7,14 +7,13 @@
 //! - [`codec`]: the f16 + base64 weights codec of head files;
 //! - [`train`]: the AdamW loop, losses and initialisations;
 //! - [`calibration`]: the logistic function and Platt scaling;
-//! - [`metrics`]: precision/recall/F1, threshold choice, ranking metrics and
-//!   correlations;
+//! - the metrics it chooses thresholds with are the crate's one
+//!   [`crate::metrics`];
 //! - [`provenance`]: the provenance object a head file stores.
 
 pub mod calibration;
 pub mod codec;
 pub mod layer;
-pub mod metrics;
 pub mod provenance;
 pub mod train;
 
@@ -22,7 +21,6 @@ use std::path::PathBuf;
 
 pub use calibration::{sigmoid, Platt};
 pub use layer::{Dense, Mlp, Orientation};
-pub use metrics::{best_threshold, LastCut, Prf, Threshold};
 
 /// Errors of the shared head code.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::SentenceSpan;
 #[cfg(feature = "experiments")]
 use super::exemplars::{Exemplars, LabelledEmbeddings};
 use super::exemplars::{PrototypeSums, Prototypes};
@@ -16,10 +15,11 @@ use super::techniques::N_TECHNIQUES;
 use super::tokens::{TokenHeads, N_TOKEN_FEATURES};
 use super::train::{fit_net, seeded, Net, Standardizer, TrainOptions, N_HEADS};
 use super::PropagandaError;
+use super::SentenceSpan;
 use crate::embed::TokenStates;
-use crate::heads::metrics::{best_threshold, pearson, spearman, LastCut, Prf};
 use crate::heads::Platt;
 use crate::lang::Language;
+use crate::metrics::{best_threshold, pearson, spearman, LastCut, Prf};
 
 /// An article ready for training: sentence embeddings, texts and gold labels.
 #[derive(Debug, Clone)]

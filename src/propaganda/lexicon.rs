@@ -12,12 +12,12 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "experiments")]
-use super::data::SentenceSpan;
 use super::features::words;
 #[cfg(feature = "experiments")]
 use super::features::words_with_offsets;
 use super::train::N_HEADS;
+#[cfg(feature = "experiments")]
+use super::SentenceSpan;
 
 /// Minimum number of training sentences a word must occur in.
 pub const MIN_DF: usize = 10;

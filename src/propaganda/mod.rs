@@ -23,7 +23,6 @@
 //! # Ok(()) }
 //! ```
 
-pub mod data;
 pub mod exemplars;
 pub mod features;
 pub mod fit;
@@ -39,6 +38,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::{EmbedError, Encoder, Readout};
 pub use fit::Fitted;
+
+/// A gold span inside one sentence: (start, end, technique index), character
+/// offsets into the sentence's text.
+pub type SentenceSpan = (usize, usize, usize);
 pub use techniques::{Technique, N_TECHNIQUES, TECHNIQUES};
 use train::N_HEADS;
 

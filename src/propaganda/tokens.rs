@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::TokenStates;
 
-use super::data::SentenceSpan;
 use super::fit::Member;
 use super::train::{fit_net, Standardizer, TrainOptions, N_HEADS};
 use super::PropagandaError;
+use super::SentenceSpan;
 
 /// Features per sentence: per head, the highest token logit and the mean of
 /// the three highest.

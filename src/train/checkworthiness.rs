@@ -5,14 +5,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::claims::data::{self, Labeled};
 use crate::claims::features;
 use crate::claims::train::{compact, fit, TrainOptions};
 use crate::embed::{self, Encoder, EncoderOptions};
 use crate::error::{bail, ResultExt};
 use crate::eval::checkworthiness::{embed_in_order, open_cache, prf_json, print_prf, split_parts};
-use crate::heads::metrics::prf;
+use crate::eval::data::checkworthiness::{self as data, Labeled};
 use crate::heads::provenance::{DataFile, Provenance};
+use crate::metrics::prf;
 use crate::Result;
 
 #[derive(Debug)]

@@ -7,12 +7,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::techniques::{self, N_TECHNIQUES};
-use super::PropagandaError;
-
-/// A gold span inside one sentence: (start, end, technique index), character
-/// offsets into the sentence's text.
-pub type SentenceSpan = (usize, usize, usize);
+use crate::propaganda::techniques::{self, N_TECHNIQUES};
+use crate::propaganda::PropagandaError;
+pub use crate::propaganda::SentenceSpan;
 
 /// One sentence (line) of a PTC article with its gold labels.
 #[derive(Debug, Clone)]

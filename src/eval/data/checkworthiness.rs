@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::ClaimsError;
+use crate::claims::ClaimsError;
 
 /// One labelled sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
