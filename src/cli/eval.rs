@@ -26,7 +26,7 @@ pub fn run(g: &GlobalArgs, c: &EvalCmd) -> anyhow::Result<ExitCode> {
     match c {
         EvalCmd::Checkworthiness(a) => eval::checkworthiness::run(&models, a)?,
         EvalCmd::Retrieval(a) => eval::retrieval::run(&models, a)?,
-        EvalCmd::Verdicts(a) => eval::verdicts(&models, a)?,
+        EvalCmd::Verdicts(a) => eval::run_verdicts(&models, a)?,
         EvalCmd::Propaganda(a) => eval::propaganda::run(&models, a)?,
     }
     Ok(ExitCode::SUCCESS)

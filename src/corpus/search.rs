@@ -58,7 +58,7 @@ pub struct SearchOptions {
     pub rerank: usize,
     /// Where BM25 and cosine meet: per passage, or per document (each
     /// document scored by its best BM25 passage and its best cosine passage,
-    /// which may differ, then fused; see [`aggregate_documents`]).
+    /// which may differ, then fused; `aggregate_documents`, an experiment).
     pub level: FusionLevel,
 }
 

@@ -4,7 +4,7 @@
 //!
 //! - [`checkworthiness`]: ClaimBuster P/R/F1, CheckThat! MAP.
 //! - [`retrieval`]: SciFact recall@k and nDCG@10 of BM25, dense and hybrid.
-//! - [`verdicts`]: Climate-FEVER and SciFact verdict macro-F1 and confusion,
+//! - [`verdicts`] (driver [`run_verdicts`]): Climate-FEVER and SciFact verdict macro-F1 and confusion,
 //!   with [`stance_head`] for the learned stance head.
 //! - [`propaganda`]: PTC cross-validation and meme texts.
 //!
@@ -85,7 +85,7 @@ pub(crate) fn verdict_sets(
 
 /// `veracity eval verdicts`: the verdict report of every data set given,
 /// and with `--stance-head` the learned stance head's.
-pub fn verdicts(models: &EncoderOptions, a: &EvalVerdictsArgs) -> Result<()> {
+pub fn run_verdicts(models: &EncoderOptions, a: &EvalVerdictsArgs) -> Result<()> {
     if a.climate_fever.is_none() && a.scifact_corpus.is_none() {
         bail!("nothing to evaluate: pass --climate-fever FILE and/or --scifact-corpus FILE --scifact-claims FILE");
     }

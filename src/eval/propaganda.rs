@@ -69,7 +69,7 @@ pub struct FitArgs {
     /// Do not up-weight positive sentences (pos_weight = sqrt(neg/pos) per head).
     #[cfg_attr(feature = "cli", arg(long))]
     pub no_pos_weight: bool,
-    /// Embedding cache file (default: <home>/cache/propaganda-embeddings-<encoder>.vec).
+    /// Embedding cache file (default: `<home>/cache/propaganda-embeddings-<encoder>.vec`).
     #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub cache: Option<PathBuf>,
     /// Also read out this earlier encoder layer (1-based) in the same pass and

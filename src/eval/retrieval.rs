@@ -20,7 +20,7 @@ use crate::Result;
 #[derive(Debug)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct RetrievalArgs {
-    /// Corpus JSONL: {"doc_id", "title", "abstract": [sentences]}.
+    /// Corpus JSONL: `{"doc_id", "title", "abstract": [sentences]}`.
     #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
     pub corpus: PathBuf,
     /// Claims JSONL: {"id", "claim", "evidence": {doc_id: ...}, "cited_doc_ids": [...]}.

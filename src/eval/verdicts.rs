@@ -191,7 +191,7 @@ pub enum RetrieverKind {
     Hybrid,
 }
 
-/// Which labelled data set a [`Dataset`] comes from.
+/// Which labelled data set a loaded data set comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DataKey {

@@ -7,7 +7,7 @@
 //! function, so the committed model and `veracity eval propaganda` agree.
 //!
 //! The lexical cues and word splitting read the language's
-//! [`PropagandaLexicon`]: the functions without a language use English, their
+//! [`crate::lang::PropagandaLexicon`]: the functions without a language use English, their
 //! `_in` variants any [`Language`].
 
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ pub struct FeatureConfig {
     #[serde(default)]
     pub lexicon: bool,
     /// Learned log-odds per head of a word lying inside a gold span (the
-    /// span lexicon, see [`super::lexicon::Counts::spans`]).
+    /// span lexicon, `lexicon::Counts::spans`; an experiment).
     #[serde(default)]
     pub spans: bool,
     /// Token heads over the encoder's token states (see [`super::tokens`]).

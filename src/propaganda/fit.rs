@@ -110,7 +110,8 @@ pub struct Member {
     pub net: Net,
 }
 
-/// Second-stage heads over [`super::features::stack_features`].
+/// Second-stage heads over the stacking features (`features::stack_features`,
+/// an experiment).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stage2 {
     pub standardizer: Standardizer,

@@ -1,7 +1,7 @@
 //! Checking a claim against corpora: retrieve passages with any
 //! [`Retriever`], score each sentence of each passage against the claim (the
 //! stance thresholds are calibrated on sentence-level evidence), then
-//! [`assess_with`](super::assess_with), with the learned stance head's
+//! [`super::assess_with`], with the learned stance head's
 //! probabilities when `[stance] method = "head"`.
 
 use crate::corpus::{Hit, Retriever};

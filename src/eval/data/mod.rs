@@ -2,7 +2,7 @@
 //! use: ClaimBuster and CheckThat! check-worthiness files
 //! ([`checkworthiness`]), the PTC propaganda corpus and SemEval-2021 meme
 //! texts ([`propaganda`]). (The verdict data sets, Climate-FEVER and SciFact,
-//! are read in [`super::verdicts`].) A malformed record is skipped and
+//! are read in `eval::verdicts`.) A malformed record is skipped and
 //! counted, never lost silently.
 
 pub mod checkworthiness;
