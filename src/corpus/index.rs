@@ -194,7 +194,7 @@ impl Index {
         let meta: Meta = serde_json::from_slice(
             &std::fs::read(&meta_path).map_err(|e| CorpusError::io(&meta_path, e))?,
         )
-        .map_err(|e| CorpusError::index(&meta_path, e))?;
+        .map_err(|e| CorpusError::store(&meta_path, e))?;
         if meta.format != FORMAT {
             return Err(CorpusError::index(
                 dir,
@@ -204,7 +204,7 @@ impl Index {
                 ),
             ));
         }
-        let index = tantivy::Index::open_in_dir(dir).map_err(|e| CorpusError::index(dir, e))?;
+        let index = tantivy::Index::open_in_dir(dir).map_err(|e| CorpusError::store(dir, e))?;
         let cfg = PassageConfig {
             max_sentences: meta.max_sentences,
             stride: meta.stride,
@@ -230,7 +230,7 @@ impl Index {
         std::fs::create_dir_all(dir).map_err(|e| CorpusError::io(dir, e))?;
         let (schema, _) = schema(lang);
         let index =
-            tantivy::Index::create_in_dir(dir, schema).map_err(|e| CorpusError::index(dir, e))?;
+            tantivy::Index::create_in_dir(dir, schema).map_err(|e| CorpusError::store(dir, e))?;
         let meta = Meta {
             format: FORMAT,
             max_sentences: cfg.max_sentences,
@@ -321,7 +321,7 @@ impl Index {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(|e| CorpusError::index(dir, e))?;
+            .map_err(|e| CorpusError::store(dir, e))?;
         let dense = DenseStore::open(dir)?;
         Ok(Index {
             dir: dir.to_path_buf(),
@@ -362,7 +362,7 @@ impl Index {
                 opts.threads.max(1),
                 opts.memory_bytes.max(15_000_000 * opts.threads.max(1)),
             )
-            .map_err(|e| CorpusError::index(&self.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.dir, e))?;
         if let Some(enc) = encoder {
             let store = DenseStore::open_or_create(&self.dir, enc.name(), enc.dims())?;
             self.dense = Some(store);
@@ -408,7 +408,7 @@ impl Index {
         self.searcher()
             .search(q, &Count)
             .map(|n| n as u64)
-            .map_err(|e| CorpusError::index(&self.dir, e))
+            .map_err(|e| CorpusError::store(&self.dir, e))
     }
 
     /// Whether a document with this id is in the (committed) index.
@@ -431,11 +431,11 @@ impl Index {
         let s = self.searcher();
         let top = s
             .search(&self.doc_query(id), &TopDocs::with_limit(1))
-            .map_err(|e| CorpusError::index(&self.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.dir, e))?;
         let Some((_, addr)) = top.first() else {
             return Ok(None);
         };
-        let d: TantivyDocument = s.doc(*addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+        let d: TantivyDocument = s.doc(*addr).map_err(|e| CorpusError::store(&self.dir, e))?;
         let get = |f: Field| d.get_first(f).and_then(|v| v.as_str()).map(str::to_string);
         Ok(Some(Document {
             id: get(self.f.doc_id).unwrap_or_default(),
@@ -455,11 +455,11 @@ impl Index {
         let s = self.searcher();
         let top = s
             .search(&self.doc_query(id), &TopDocs::with_limit(1))
-            .map_err(|e| CorpusError::index(&self.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.dir, e))?;
         let Some((_, addr)) = top.first() else {
             return Ok(None);
         };
-        let d: TantivyDocument = s.doc(*addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+        let d: TantivyDocument = s.doc(*addr).map_err(|e| CorpusError::store(&self.dir, e))?;
         Ok(d.get_first(self.f.origin)
             .and_then(|v| v.as_str())
             .map(str::to_string))
@@ -491,7 +491,7 @@ impl Index {
         let mut analyzer = self
             .index
             .tokenizer_for_field(self.f.text)
-            .map_err(|e| CorpusError::index(&self.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.dir, e))?;
         let mut stream = analyzer.token_stream(query);
         let mut terms = Vec::new();
         let mut seen = HashSet::new();
@@ -532,7 +532,7 @@ impl Index {
             })?;
         let mut out = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            let d: TantivyDocument = s.doc(addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+            let d: TantivyDocument = s.doc(addr).map_err(|e| CorpusError::store(&self.dir, e))?;
             out.push((self.passage_from(&d), score));
         }
         Ok(out)
@@ -548,11 +548,11 @@ impl Index {
         let s = self.searcher();
         let top = s
             .search(&q, &TopDocs::with_limit(1))
-            .map_err(|e| CorpusError::index(&self.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.dir, e))?;
         match top.first() {
             Some((_, addr)) => {
                 let d: TantivyDocument =
-                    s.doc(*addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+                    s.doc(*addr).map_err(|e| CorpusError::store(&self.dir, e))?;
                 Ok(Some(self.passage_from(&d)))
             }
             None => Ok(None),
@@ -567,11 +567,11 @@ impl Index {
             for seg in s.segment_readers() {
                 let inv = seg
                     .inverted_index(field)
-                    .map_err(|e| CorpusError::index(&self.dir, e))?;
+                    .map_err(|e| CorpusError::store(&self.dir, e))?;
                 let mut stream = inv
                     .terms()
                     .stream()
-                    .map_err(|e| CorpusError::index(&self.dir, e))?;
+                    .map_err(|e| CorpusError::store(&self.dir, e))?;
                 while stream.advance() {
                     out.insert(String::from_utf8_lossy(stream.key()).into_owned());
                 }
@@ -649,10 +649,10 @@ impl Index {
         let s = self.searcher();
         let top = s
             .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(20))
-            .map_err(|e| CorpusError::index(&self.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.dir, e))?;
         let mut best: Option<(String, f32)> = None;
         for (_, addr) in top {
-            let d: TantivyDocument = s.doc(addr).map_err(|e| CorpusError::index(&self.dir, e))?;
+            let d: TantivyDocument = s.doc(addr).map_err(|e| CorpusError::store(&self.dir, e))?;
             let Some(other) = d
                 .get_first(self.f.sig)
                 .and_then(|v| v.as_bytes())
@@ -742,7 +742,7 @@ impl Writer<'_> {
             }
             self.w
                 .add_document(p)
-                .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+                .map_err(|e| CorpusError::store(&self.index.dir, e))?;
             if self.encoder.is_some() && !self.index.dense.as_ref().is_some_and(|d| d.contains(key))
             {
                 self.pending_vecs
@@ -804,7 +804,7 @@ impl Writer<'_> {
         }
         self.w
             .add_document(d)
-            .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.index.dir, e))?;
         Ok(())
     }
 
@@ -851,11 +851,11 @@ impl Writer<'_> {
         self.embed_pending()?;
         self.w
             .commit()
-            .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.index.dir, e))?;
         self.index
             .reader
             .reload()
-            .map_err(|e| CorpusError::index(&self.index.dir, e))?;
+            .map_err(|e| CorpusError::store(&self.index.dir, e))?;
         self.pending_ids.clear();
         self.pending_sigs.clear();
         self.pending_bands.clear();
@@ -869,7 +869,7 @@ impl Writer<'_> {
         let dir = self.index.dir.clone();
         self.w
             .wait_merging_threads()
-            .map_err(|e| CorpusError::index(&dir, e))?;
+            .map_err(|e| CorpusError::store(&dir, e))?;
         Ok(())
     }
 }

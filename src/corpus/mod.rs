@@ -130,6 +130,14 @@ pub enum CorpusError {
     },
     #[error("index error in {path}: {reason}")]
     Index { path: PathBuf, reason: String },
+    /// The index store (tantivy, or a file of the index) failed; `source`
+    /// says how.
+    #[error("index error in {path}")]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("no index at {0}; create one with `veracity index add --index {0} ...`")]
     NoIndex(PathBuf),
     #[error("{path}:{line}: {reason}")]
@@ -161,6 +169,17 @@ impl CorpusError {
         CorpusError::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// A failure of the index store, kept whole as the source.
+    pub(crate) fn store(
+        path: impl Into<PathBuf>,
+        e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        CorpusError::Store {
+            path: path.into(),
+            source: e.into(),
         }
     }
 

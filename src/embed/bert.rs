@@ -147,8 +147,8 @@ impl BertEncoder {
                 device: device.clone(),
             })
         };
-        let mut tokenizer = Tokenizer::from_file(resolved.file("tokenizer.json")?)
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let mut tokenizer =
+            Tokenizer::from_file(resolved.file("tokenizer.json")?).map_err(EmbedError::Tokenize)?;
         // MPNet numbers positions from padding_idx + 1 (see NativeBert).
         let first_pos = if mpnet { config.pad_token_id + 1 } else { 0 };
         let max_len = m
@@ -162,7 +162,7 @@ impl BertEncoder {
                 stride: 0,
                 direction: TruncationDirection::Right,
             }))
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+            .map_err(EmbedError::Tokenize)?;
         let weights = resolved.file("model.safetensors")?.to_path_buf();
         // SAFETY: the weights file is memory-mapped read-only; veracity never
         // writes to a model file while an encoder holds it.
@@ -234,7 +234,7 @@ impl BertEncoder {
         let enc = self
             .tokenizer
             .encode(text, true)
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+            .map_err(EmbedError::Tokenize)?;
         Ok(enc.get_ids().to_vec())
     }
 
@@ -270,7 +270,7 @@ impl BertEncoder {
         } else {
             self.tokenizer.encode_batch(texts, true)
         }
-        .map_err(|e| EmbedError::Tokenizer(e.to_string()))
+        .map_err(EmbedError::Tokenize)
     }
 
     /// The forward-pass batches (indices) for inputs of these token counts:

@@ -52,6 +52,9 @@ pub enum EmbedError {
     Manifest { path: PathBuf, reason: String },
     #[error("tokenizer error: {0}")]
     Tokenizer(String),
+    /// The tokenizers crate failed (loading `tokenizer.json`, encoding).
+    #[error("tokenizer error")]
+    Tokenize(#[source] tokenizers::Error),
     #[error("model error: {0}")]
     Candle(#[from] candle_core::Error),
     #[error("device '{0}' is not available in this build; rebuild with the cargo feature `{0}` or run on the CPU")]
