@@ -938,8 +938,14 @@ mod tests {
         // An unknown language code is an error naming the file.
         meta["language"] = "xx".into();
         std::fs::write(&path, serde_json::to_vec_pretty(&meta).unwrap()).unwrap();
-        let e = Index::open(dir.path()).err().unwrap().to_string();
-        assert!(e.contains(META_FILE) && e.contains("xx"), "{e}");
+        let e = Index::open(dir.path()).err().unwrap();
+        let mut chain = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            chain.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        assert!(chain.contains(META_FILE) && chain.contains("xx"), "{chain}");
     }
 
     #[test]
