@@ -718,7 +718,7 @@ impl Writer<'_> {
         let kind = doc.kind.as_str();
         self.add_doc_record(doc, &origin, sig.as_ref())?;
 
-        let spans = passages::passages(&doc.text, &self.index.cfg);
+        let spans = passages::passages(&doc.text, &self.index.cfg, self.index.language());
         for sp in &spans {
             let ptext = &doc.text[sp.start..sp.end];
             let key = dense::passage_key(&doc.title, ptext);

@@ -1,6 +1,8 @@
 //! Passages: windows of consecutive sentences that keep their byte offsets in
 //! the document text, sized to fit the encoder's 256-token window.
 
+use crate::lang::Language;
+
 /// How documents are cut into passages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PassageConfig {
@@ -36,17 +38,18 @@ pub struct Span {
     pub end: usize,
 }
 
-/// Sentence spans of `text` from the project's sentence splitter.
-pub fn sentence_spans(text: &str) -> Vec<Span> {
-    super::textsplit::sentence_spans(text)
+/// Sentence spans of `text`, in `lang`, from the project's sentence splitter.
+pub fn sentence_spans(text: &str, lang: Language) -> Vec<Span> {
+    super::textsplit::sentence_spans(text, lang)
         .into_iter()
         .map(|(start, end)| Span { start, end })
         .collect()
 }
 
-/// Cut a document into passages with the configured sentence windows.
-pub fn passages(text: &str, cfg: &PassageConfig) -> Vec<Span> {
-    windows(&sentence_spans(text), cfg)
+/// Cut a document in `lang` into passages with the configured sentence
+/// windows.
+pub fn passages(text: &str, cfg: &PassageConfig, lang: Language) -> Vec<Span> {
+    windows(&sentence_spans(text, lang), cfg)
 }
 
 /// Group sentence spans into overlapping windows. Every sentence is covered;

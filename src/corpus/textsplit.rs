@@ -1,9 +1,10 @@
 //! The corpus module's use of the project's text module: sentence spans for
 //! passages and main-text extraction for HTML files.
 
-/// Sentence byte spans of `text` (from [`crate::text::split_sentences`]).
-pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
-    crate::text::split_sentences(text)
+/// Sentence byte spans of `text` in `lang` (from
+/// [`crate::text::split_sentences_in`]).
+pub fn sentence_spans(text: &str, lang: crate::lang::Language) -> Vec<(usize, usize)> {
+    crate::text::split_sentences_in(text, lang)
         .into_iter()
         .map(|s| (s.start, s.end))
         .collect()
