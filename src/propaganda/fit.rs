@@ -592,16 +592,28 @@ impl Fitted {
         lang: Language,
     ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
         let x: Vec<f32> = article_features_in(&self.features, embs, texts, lang).concat();
-        self.predict_features(x, texts, tokens)
+        self.predict_features_in(x, texts, tokens, lang)
     }
 
     /// Calibrated probabilities from unstandardised features (sentences × d)
-    /// of the sentences `texts`.
+    /// of the English sentences `texts`.
     pub fn predict_features<S: AsRef<str>>(
         &self,
         x: Vec<f32>,
         texts: &[S],
         tokens: &[TokenStates],
+    ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
+        self.predict_features_in(x, texts, tokens, Language::English)
+    }
+
+    /// [`Fitted::predict_features`] for sentences in `lang` (the lexicons'
+    /// words).
+    pub fn predict_features_in<S: AsRef<str>>(
+        &self,
+        x: Vec<f32>,
+        texts: &[S],
+        tokens: &[TokenStates],
+        lang: Language,
     ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
         let lexicons: Vec<&Lexicon> = [&self.lexicon, &self.span_lexicon]
             .into_iter()
@@ -651,7 +663,7 @@ impl Fitted {
             for (i, (row, t)) in x.chunks(base.max(1)).zip(texts).enumerate() {
                 out.extend_from_slice(row);
                 for lex in &lexicons {
-                    out.extend_from_slice(&lex.features(t.as_ref()));
+                    out.extend_from_slice(&lex.features_in(t.as_ref(), lang));
                 }
                 if let Some(th) = &self.token_heads {
                     out.extend_from_slice(&th.features(&tokens[i])?);

@@ -12,12 +12,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::features::words;
+use super::features::words_in;
 #[cfg(feature = "experiments")]
 use super::features::words_with_offsets;
 use super::train::N_HEADS;
 #[cfg(feature = "experiments")]
 use super::SentenceSpan;
+use crate::lang::Language;
 
 /// Minimum number of training sentences a word must occur in.
 pub const MIN_DF: usize = 10;
@@ -54,7 +55,12 @@ pub const N_LEXICON: usize = 2 * N_HEADS;
 /// The terms of a sentence: its distinct lower-cased words. (Adding word
 /// bigrams was measured and did not help: sentence F1 0.590 vs 0.593.)
 pub fn terms(text: &str) -> HashSet<String> {
-    words(text).into_iter().collect()
+    terms_in(text, Language::English)
+}
+
+/// [`terms`] of a sentence in `lang`.
+pub fn terms_in(text: &str, lang: Language) -> HashSet<String> {
+    words_in(text, lang).into_iter().collect()
 }
 
 /// Per-word counts of units (sentences, or words in their sentence for the
@@ -175,9 +181,14 @@ impl Lexicon {
         Lexicon { words }
     }
 
-    /// Features of one sentence.
+    /// Features of one English sentence.
     pub fn features(&self, text: &str) -> [f32; N_LEXICON] {
-        let set = terms(text);
+        self.features_in(text, Language::English)
+    }
+
+    /// [`Lexicon::features`] of a sentence in `lang`.
+    pub fn features_in(&self, text: &str, lang: Language) -> [f32; N_LEXICON] {
+        let set = terms_in(text, lang);
         let los: Vec<&Vec<i8>> = set.iter().filter_map(|w| self.words.get(w)).collect();
         let mut out = [0.0f32; N_LEXICON];
         if los.is_empty() {
