@@ -251,6 +251,30 @@ fn binary_file_is_a_clear_error() {
     assert!(e.contains("binary.txt") && e.contains("binary"), "{e}");
 }
 
+/// A language without word lists is refused up front, naming the ones there
+/// are; `en` is accepted by code or name.
+#[test]
+fn an_unknown_language_is_a_clear_error() {
+    let out = veracity()
+        .args(["--language", "xx", "analyze"])
+        .arg(fixture("no-claims.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("xx") && e.contains("en (English)"), "{e}");
+    let out = veracity()
+        .args(["--language", "English", "claims"])
+        .arg(fixture("no-claims.txt"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_bad_file_among_good_ones_is_reported_and_skipped() {
     let out = veracity()
