@@ -442,8 +442,8 @@ mod tests {
         v.iter().map(|x| x / n).collect()
     }
 
-    #[test]
-    fn features_have_the_configured_length_and_repetition() {
+    /// Three sentences of an article, the first and last the same.
+    fn three_sentences() -> (Vec<Vec<f32>>, [&'static str; 3]) {
         let embs = vec![
             unit(&[1.0, 0.0, 0.0]),
             unit(&[0.0, 1.0, 0.0]),
@@ -454,6 +454,12 @@ mod tests {
             "The vote was held on Tuesday.",
             "Make the nation great again!",
         ];
+        (embs, texts)
+    }
+
+    #[test]
+    fn features_have_the_configured_length_and_repetition() {
+        let (embs, texts) = three_sentences();
         // The shipped groups (the committed model's).
         let shipped = FeatureConfig {
             repetition: true,
@@ -498,16 +504,7 @@ mod tests {
     #[cfg(feature = "experiments")]
     #[test]
     fn every_group_has_its_length_and_the_lexical_cues_count() {
-        let embs = vec![
-            unit(&[1.0, 0.0, 0.0]),
-            unit(&[0.0, 1.0, 0.0]),
-            unit(&[1.0, 0.01, 0.0]),
-        ];
-        let texts = [
-            "Make the nation great again!",
-            "The vote was held on Tuesday.",
-            "Make the nation great again!",
-        ];
+        let (embs, texts) = three_sentences();
         let all = FeatureConfig::ALL;
         let f = article_features(&all, &embs, &texts);
         assert!(f.iter().all(|v| v.len() == all.len(3)));
