@@ -198,7 +198,7 @@ pub fn fit(
 ) -> Result<(Head, FitReport), ClaimsError> {
     if train.is_empty() || val.is_empty() {
         return Err(ClaimsError::Training(
-            "need training and validation sentences; pass a ClaimBuster-format file with --data"
+            "need training and validation sentences; the data must include a ClaimBuster-format file (its folds give the validation part)"
                 .into(),
         ));
     }

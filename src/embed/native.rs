@@ -224,7 +224,9 @@ impl NativeBert {
     ) -> Result<Self> {
         let unsupported = |what: String| EmbedError::Manifest {
             path: "config.json".into(),
-            reason: format!("{what} is not supported by the native backend; use --backend candle"),
+            reason: format!(
+                "{what} is not supported by the native backend; use the candle backend"
+            ),
         };
         if !matches!(config.hidden_act, HiddenAct::Gelu) {
             return Err(unsupported(format!("hidden_act {:?}", config.hidden_act)));
