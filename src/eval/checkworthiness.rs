@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::claims::CheckWorthiness;
-use crate::embed::{self, CachedEncoder, Encoder, EncoderOptions};
+use crate::embed::{self, Encoder, EncoderOptions};
 use crate::eval::data::checkworthiness::{self as data, Dataset, Fold, Labeled};
 use crate::metrics::{average_precision, precision_at, prf, Prf};
 
@@ -128,17 +128,6 @@ pub(crate) fn split_parts(datasets: &[Dataset]) -> Parts<'_> {
     p
 }
 
-pub(crate) fn open_cache<'a>(
-    enc: &'a dyn Encoder,
-    path: Option<&Path>,
-) -> Result<Option<CachedEncoder<'a>>> {
-    path.map(|p| {
-        CachedEncoder::with_file(enc, p)
-            .with_context(|| format!("opening embedding cache {}", p.display()))
-    })
-    .transpose()
-}
-
 /// The .csv/.tsv files under a path, sorted.
 fn data_files(p: &Path) -> Result<Vec<PathBuf>> {
     if !p.is_dir() {
@@ -172,11 +161,8 @@ pub fn run(models: &EncoderOptions, a: &EvalArgs) -> Result<()> {
     }
     let cw = load_head(a.head.as_deref())?;
     let enc = embed::load_encoder(models)?;
-    let cache = open_cache(enc.as_ref(), a.cache.as_deref())?;
-    let enc: &dyn Encoder = match &cache {
-        Some(c) => c,
-        None => enc.as_ref(),
-    };
+    let cache = super::cached(enc.as_ref(), a.cache.as_deref())?;
+    let enc: &dyn Encoder = &cache;
     let t = cw.threshold();
     println!(
         "head: {} (threshold {t:.4})",

@@ -155,9 +155,7 @@ fn open_cache<'a>(
     enc: &'a dyn Encoder,
     cache: Option<&Path>,
 ) -> Result<CachedEncoder<'a>> {
-    let path = cache_path(home, enc, cache);
-    CachedEncoder::with_file(enc, &path)
-        .with_context(|| format!("opening the embedding cache {}", path.display()))
+    super::cached(enc, Some(&cache_path(home, enc, cache)))
 }
 
 /// Embed many texts through the cache, and write the cache out.

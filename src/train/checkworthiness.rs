@@ -9,7 +9,7 @@ use crate::claims::features;
 use crate::claims::train::{compact, fit, TrainOptions};
 use crate::embed::{self, Encoder, EncoderOptions};
 use crate::error::{bail, ResultExt};
-use crate::eval::checkworthiness::{embed_in_order, open_cache, prf_json, print_prf, split_parts};
+use crate::eval::checkworthiness::{embed_in_order, prf_json, print_prf, split_parts};
 use crate::eval::data::checkworthiness::{self as data, Labeled};
 use crate::heads::provenance::{DataFile, Provenance};
 use crate::metrics::prf;
@@ -105,11 +105,8 @@ pub fn run(models: &EncoderOptions, a: &TrainArgs, invocation: &[String]) -> Res
         }
     );
     let enc = embed::load_encoder(models)?;
-    let cache = open_cache(enc.as_ref(), a.cache.as_deref())?;
-    let enc: &dyn Encoder = match &cache {
-        Some(c) => c,
-        None => enc.as_ref(),
-    };
+    let cache = crate::eval::cached(enc.as_ref(), a.cache.as_deref())?;
+    let enc: &dyn Encoder = &cache;
     let opts = TrainOptions {
         hidden: a.hidden,
         use_embedding: !a.no_embedding,
