@@ -155,6 +155,11 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// The language set with [`AnalyzerBuilder::language`].
+    pub fn language_setting(&self) -> Language {
+        self.language
+    }
+
     /// Load the models, open and build the evidence indexes.
     pub fn build(self) -> Result<Analyzer> {
         let checkworthiness = CheckWorthiness::load_default()?;
@@ -352,6 +357,36 @@ impl Analyzer {
         Ok(self
             .analyze_batch_with(std::slice::from_ref(article), &Quiet)?
             .remove(0))
+    }
+
+    /// Analyse an article that is itself document `doc_id` of an evidence
+    /// index as a cross-reference (an archive scored against an index of its
+    /// own articles): that document's passages are never its evidence.
+    pub fn analyze_as(&self, article: &Article, doc_id: &str) -> Result<ArticleReport> {
+        let skip = |h: &Hit| h.kind == DocKind::CrossReference && h.doc_id == doc_id;
+        self.article(&article_name(article), article, &[], &skip, &Quiet)
+    }
+
+    /// Embed every sentence of `articles` in one call to the encoder, so
+    /// that analysing them next finds their vectors in the analyzer's cache:
+    /// the sentences of many articles batched together, each embedded once.
+    /// Returns the number of sentences. Batches larger than
+    /// [`CACHE_VECTORS`] sentences gain nothing.
+    pub fn prepare(&self, articles: &[Article]) -> Result<usize> {
+        let sentences: Vec<Sentence> = articles
+            .iter()
+            .flat_map(|a| split_sentences_in(&a.text, self.language))
+            .collect();
+        let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
+        if !texts.is_empty() {
+            self.prop.as_ref().unwrap_or(&self.plain).embed(&texts)?;
+        }
+        Ok(texts.len())
+    }
+
+    /// Whether propaganda techniques are scored.
+    pub fn scores_propaganda(&self) -> bool {
+        self.propaganda.is_some()
     }
 
     /// Analyse several articles, each also evidence for the others (kind

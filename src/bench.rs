@@ -192,7 +192,7 @@ fn percentile(xs: &[f64], q: f64) -> f64 {
     }
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
-    if q == 0.5 && v.len() % 2 == 0 {
+    if q == 0.5 && v.len().is_multiple_of(2) {
         return (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0;
     }
     let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());

@@ -35,6 +35,9 @@ pub enum Error {
     /// The learned-head toolkit (training, weights, provenance).
     #[error(transparent)]
     Heads(#[from] crate::heads::HeadsError),
+    /// The archive's results database (`veracity archive`).
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// A language veracity has no word lists for.
     #[error(transparent)]
     Language(#[from] crate::lang::LanguageError),

@@ -6,6 +6,7 @@
 //! the [`embed::Encoder`] trait.
 
 mod analyzer;
+pub mod archive;
 pub mod bench;
 pub mod claims;
 pub mod corpus;

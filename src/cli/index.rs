@@ -27,6 +27,36 @@ pub enum IndexCmd {
     Stats(StatsArgs),
 }
 
+/// Field names of JSONL / CSV records (`index add`, `archive score`).
+#[derive(Debug, Args, Clone)]
+pub struct FieldArgs {
+    /// JSONL/CSV field holding the text (a list of strings is joined).
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// JSONL/CSV field holding the title.
+    #[arg(long, default_value = "title", value_name = "NAME")]
+    pub title_field: String,
+    /// JSONL/CSV field holding the id (default when absent: the url, else a hash of title and text).
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSONL/CSV field holding the URL.
+    #[arg(long, default_value = "url", value_name = "NAME")]
+    pub url_field: String,
+}
+
+impl FieldArgs {
+    /// The field map with these names (the others at their defaults).
+    pub fn map(&self) -> FieldMap {
+        FieldMap {
+            id: self.id_field.clone(),
+            title: self.title_field.clone(),
+            text: self.text_field.clone(),
+            url: self.url_field.clone(),
+            ..FieldMap::default()
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// Index folder (created when absent).
@@ -38,18 +68,8 @@ pub struct AddArgs {
     /// Source name of the documents (a record's own `source` field wins; default: the file or folder name).
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
-    /// JSONL/CSV field holding the document text (a list of strings is joined).
-    #[arg(long, default_value = "text", value_name = "NAME")]
-    pub text_field: String,
-    /// JSONL/CSV field holding the title.
-    #[arg(long, default_value = "title", value_name = "NAME")]
-    pub title_field: String,
-    /// JSONL/CSV field holding the document id (default when absent: the url, else a hash of title and text).
-    #[arg(long, default_value = "id", value_name = "NAME")]
-    pub id_field: String,
-    /// JSONL/CSV field holding the URL.
-    #[arg(long, default_value = "url", value_name = "NAME")]
-    pub url_field: String,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// JSONL/CSV field holding the publication date.
     #[arg(long, default_value = "published", value_name = "NAME")]
     pub published_field: String,
@@ -109,7 +129,7 @@ impl Sink for IndexSink<'_, '_> {
         }
         self.summary.passages += out.passages as u64;
         let docs = self.summary.added + self.summary.replaced;
-        if docs % 100 == 0 {
+        if docs.is_multiple_of(100) {
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
             self.bar
                 .set_message(format!("{docs} docs, {:.0} docs/s", docs as f64 / secs));
@@ -150,12 +170,8 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
         kind: a.kind,
         source: a.source.clone(),
         fields: FieldMap {
-            id: a.id_field.clone(),
-            title: a.title_field.clone(),
-            text: a.text_field.clone(),
-            url: a.url_field.clone(),
             published: a.published_field.clone(),
-            ..FieldMap::default()
+            ..a.fields.map()
         },
     };
     let total: u64 = a.paths.iter().map(|p| ingest::input_bytes(p)).sum();

@@ -2,6 +2,7 @@
 //! and turns library errors into `anyhow` errors with context.
 
 mod analyze;
+mod archive;
 mod bench;
 mod check;
 mod claims;
@@ -119,6 +120,9 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Analyze articles: claims, evidence and verdicts (and propaganda), as a report.
     Analyze(analyze::AnalyzeArgs),
+    /// Score a news archive into a database (resumable), report its trends per outlet, export its tables.
+    #[command(subcommand)]
+    Archive(archive::ArchiveCmd),
     /// Check claims against indexed evidence: one JSON verdict per claim.
     Check(check::CheckArgs),
     /// Score every sentence of an article for check-worthiness (is it a checkable factual claim?).
@@ -173,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Search(a) => search::run(&cli.global, a),
         Command::Analyze(a) => analyze::run(&cli.global, a),
         Command::Check(a) => check::run(&cli.global, a),
+        Command::Archive(c) => archive::run(&cli.global, c),
         Command::Claims(a) => claims::run_claims(&cli.global, a),
         Command::Propaganda(a) => propaganda::run(&cli.global, a),
         Command::Train(c) => train::run(&cli.global, c),

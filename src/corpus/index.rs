@@ -699,6 +699,12 @@ pub struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    /// The committed document with this id ([`Index::document`]), to tell
+    /// whether adding a document again would change anything.
+    pub fn stored(&self, id: &str) -> Result<Option<Document>, CorpusError> {
+        self.index.document(id)
+    }
+
     /// Add (or replace) one document. Returns whether it replaced one and
     /// which origin it joined.
     pub fn add(&mut self, doc: &Document) -> Result<AddOutcome, CorpusError> {

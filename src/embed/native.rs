@@ -231,7 +231,10 @@ impl NativeBert {
         if !matches!(config.hidden_act, HiddenAct::Gelu) {
             return Err(unsupported(format!("hidden_act {:?}", config.hidden_act)));
         }
-        if config.hidden_size % config.num_attention_heads != 0 {
+        if !config
+            .hidden_size
+            .is_multiple_of(config.num_attention_heads)
+        {
             return Err(unsupported(
                 "a hidden size not divisible by the head count".into(),
             ));

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::verdict::{Evidence, VerdictKind};
 
+pub(crate) use html::esc;
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use text::render_text;

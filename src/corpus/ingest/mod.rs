@@ -61,6 +61,11 @@ pub struct IngestOptions {
 pub trait Sink {
     /// A document read. An error here (the index failed) ends the run.
     fn document(&mut self, doc: Document) -> Result<(), CorpusError>;
+    /// A document read from line `line` of the current file (readers that
+    /// know the line call this; the default forgets it).
+    fn document_at(&mut self, doc: Document, _line: u64) -> Result<(), CorpusError> {
+        self.document(doc)
+    }
     /// A record skipped: `path:line: reason`.
     fn skipped(&mut self, path: &Path, line: u64, reason: &str);
     /// A problem that did not cost the record (e.g. invalid UTF-8 replaced).
@@ -119,7 +124,7 @@ impl Sink for Collected {
 pub fn collect(paths: &[PathBuf], opts: &IngestOptions) -> Result<Collected, CorpusError> {
     let mut sink = Collected::default();
     for p in paths {
-        if !p.exists() {
+        if !p.exists() && p.as_os_str() != "-" {
             return Err(CorpusError::io(
                 p,
                 std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
@@ -142,6 +147,9 @@ pub enum Format {
 
 /// The reader for `path`, from its extension (a folder is a folder).
 pub fn detect(path: &Path) -> Result<Format, CorpusError> {
+    if path.as_os_str() == "-" {
+        return Ok(Format::Jsonl);
+    }
     if path.is_dir() {
         return Ok(Format::Folder);
     }
@@ -149,7 +157,10 @@ pub fn detect(path: &Path) -> Result<Format, CorpusError> {
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let f = if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
+    let (_, plain) = jsonl::Compression::of(&name);
+    let is_jsonl =
+        |n: &str| n.ends_with(".jsonl") || n.ends_with(".ndjson") || n.ends_with(".json");
+    let f = if is_jsonl(plain) {
         Format::Jsonl
     } else if name.ends_with(".csv") {
         Format::Csv
@@ -160,7 +171,7 @@ pub fn detect(path: &Path) -> Result<Format, CorpusError> {
     } else {
         return Err(CorpusError::Unsupported {
             path: path.to_path_buf(),
-            reason: "expected a folder, .jsonl, .csv, .xml or .xml.bz2 (a single .txt/.md/.html file: put it in a folder)".into(),
+            reason: "expected a folder, .jsonl (also .jsonl.gz, .jsonl.bz2, .jsonl.zst), .csv, .xml or .xml.bz2 (a single .txt/.md/.html file: put it in a folder)".into(),
         });
     };
     Ok(f)
@@ -251,11 +262,10 @@ pub fn record_to_document(
                 f.text
             ))
         }
-        Some(v) => value_text(v)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default(),
+        // Kept as given (not trimmed): offsets into it mean the record's text.
+        Some(v) => value_text(v).unwrap_or_default(),
     };
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Err(format!("empty '{}' field", f.text));
     }
     let title = get(&f.title).unwrap_or_default();
