@@ -16,18 +16,21 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The demo corpus's documents.
+fn demo_docs() -> Vec<veracity::corpus::Document> {
+    let read = ingest::collect(
+        &[root().join("examples/demo-corpus.jsonl")],
+        &IngestOptions::default(),
+    )
+    .unwrap();
+    assert!(read.skipped.is_empty(), "{:?}", read.skipped);
+    read.docs
+}
+
 /// One analyzer over the demo corpus, shared by the tests (it is `Sync`).
 fn demo_analyzer() -> &'static Analyzer {
     static A: OnceLock<Analyzer> = OnceLock::new();
-    A.get_or_init(|| {
-        let read = ingest::collect(
-            &[root().join("examples/demo-corpus.jsonl")],
-            &IngestOptions::default(),
-        )
-        .unwrap();
-        assert!(read.skipped.is_empty(), "{:?}", read.skipped);
-        Analyzer::builder().documents(read.docs).build().unwrap()
-    })
+    A.get_or_init(|| Analyzer::builder().documents(demo_docs()).build().unwrap())
 }
 
 fn demo_article() -> Article {
@@ -189,4 +192,65 @@ fn bad_settings_are_errors_that_name_the_problem() {
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("a missing index was opened"),
     }
+}
+
+/// Result lines written into memory (an `archive::Output::Lines` target).
+#[derive(Clone, Default)]
+struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_archive_is_scored_through_the_library_into_a_database_and_as_result_lines() {
+    use veracity::archive::{self, report, Output, ResultLine, ScoreOptions, ScoreProgress, Store};
+    struct Silent;
+    impl ScoreProgress for Silent {
+        fn note(&self, _line: &str) {}
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ScoreOptions {
+        inputs: vec![root().join("tests/fixtures/archive/bad.jsonl")],
+        ..ScoreOptions::default()
+    };
+    let builder = || Analyzer::builder().documents(demo_docs());
+    let db = dir.path().join("lib.sqlite");
+    let s = archive::score(builder(), &opts, Output::Database(db.clone()), &Silent).unwrap();
+    assert_eq!((s.read, s.scored, s.failed), (1, 1, 3));
+    let store = Store::open_reader(&db).unwrap();
+    let r = report::build(&store, &report::ReportOptions::default()).unwrap();
+    assert_eq!((r.articles, r.failures), (1, 3));
+    assert_eq!(r.groups, ["Coast Courier"]);
+
+    let lines = Lines::default();
+    let s2 = archive::score(
+        builder(),
+        &opts,
+        Output::Lines(Box::new(lines.clone())),
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(s2.scored, 1);
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let parsed: Vec<ResultLine> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let records: Vec<_> = parsed
+        .iter()
+        .filter_map(|l| match l {
+            ResultLine::Article(a) => Some(a),
+            ResultLine::Failure { .. } => None,
+        })
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].id, "courier-2025-03-01-mayor");
+    assert_eq!(records[0].published.as_deref(), Some("2025-03-01"));
 }
