@@ -155,11 +155,6 @@ impl AnalyzerBuilder {
         self
     }
 
-    /// The language set with [`AnalyzerBuilder::language`].
-    pub fn language_setting(&self) -> Language {
-        self.language
-    }
-
     /// Load the models, open and build the evidence indexes.
     pub fn build(self) -> Result<Analyzer> {
         let checkworthiness = CheckWorthiness::load_default()?;
@@ -208,14 +203,9 @@ impl AnalyzerBuilder {
                 self.language,
             )?);
         }
-        let mut retrievers: Vec<Box<dyn Retriever>> = Vec::new();
-        if !indexes.is_empty() {
-            retrievers.push(Box::new(HybridSearcher::shared(
-                indexes,
-                Some(plain.clone()),
-            )));
-        }
-        retrievers.extend(self.retrievers);
+        let searcher =
+            (!indexes.is_empty()).then(|| HybridSearcher::shared(indexes, Some(plain.clone())));
+        let retrievers = self.retrievers;
         Ok(Analyzer {
             plain,
             prop,
@@ -224,6 +214,7 @@ impl AnalyzerBuilder {
             threshold,
             propaganda,
             checker,
+            searcher,
             retrievers,
             language: self.language,
         })
@@ -283,6 +274,9 @@ pub struct Analyzer {
     threshold: f32,
     propaganda: Option<PropagandaModel>,
     checker: Checker<'static>,
+    /// The indexes, searched together (one ranking over all of them).
+    searcher: Option<HybridSearcher<'static>>,
+    /// Other evidence sources, searched after the indexes.
     retrievers: Vec<Box<dyn Retriever>>,
     language: Language,
 }
@@ -333,7 +327,20 @@ impl Analyzer {
     /// Whether any evidence source was given (without one every claim has
     /// insufficient evidence, except against other articles of a batch).
     pub fn has_evidence(&self) -> bool {
-        !self.retrievers.is_empty()
+        self.searcher.is_some() || !self.retrievers.is_empty()
+    }
+
+    /// Search one more index, ranked together with the analyzer's other
+    /// indexes (an index built after the analyzer, e.g. with the
+    /// analyzer's own encoder for its stored vectors).
+    pub fn add_index(&mut self, index: Index) {
+        let mut indexes = self
+            .searcher
+            .take()
+            .map(HybridSearcher::into_indexes)
+            .unwrap_or_default();
+        indexes.push(index);
+        self.searcher = Some(HybridSearcher::shared(indexes, Some(self.plain.clone())));
     }
 
     /// Check one claim against the evidence sources.
@@ -347,7 +354,12 @@ impl Analyzer {
         extra: &[&dyn Retriever],
         skip: &dyn Fn(&Hit) -> bool,
     ) -> Result<Verdict> {
-        let mut all: Vec<&dyn Retriever> = self.retrievers.iter().map(|r| r.as_ref()).collect();
+        let mut all: Vec<&dyn Retriever> = self
+            .searcher
+            .iter()
+            .map(|s| s as &dyn Retriever)
+            .chain(self.retrievers.iter().map(|r| r.as_ref()))
+            .collect();
         all.extend_from_slice(extra);
         Ok(self.checker.check(claim, &all, skip)?)
     }

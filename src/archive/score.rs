@@ -255,14 +255,16 @@ fn config_hash(analyzer: &Analyzer, opts: &ScoreOptions) -> Result<String> {
 
 /// Index the archive's articles into `dir` as cross-references (articles
 /// already there unchanged are left alone).
+/// Passage vectors are stored (embedded once, with the analyzer's encoder),
+/// so that searching them embeds nothing on the fly.
 fn index_cross_references(
     dir: &Path,
     opts: &ScoreOptions,
-    analyzer_lang: crate::lang::Language,
+    analyzer: &Analyzer,
     progress: &dyn ScoreProgress,
     summary: &mut ScoreSummary,
 ) -> Result<u64> {
-    let mut index = Index::open_or_create_in(dir, analyzer_lang)?;
+    let mut index = Index::open_or_create_in(dir, analyzer.language())?;
     let mut ingest = opts.ingest.clone();
     ingest.kind = DocKind::CrossReference;
     let (tx, rx) = sync_channel::<Item>(1024);
@@ -271,7 +273,7 @@ fn index_cross_references(
     let mut changed = 0u64;
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || read_inputs(&inputs, &ingest, tx));
-        let mut writer = index.writer(WriterOptions::default(), None)?;
+        let mut writer = index.writer(WriterOptions::default(), Some(analyzer.encoder()))?;
         for item in rx {
             let Item::Article(a) = item else { continue };
             read += 1;
@@ -342,6 +344,7 @@ pub fn score(
     for d in &opts.indexes {
         builder = builder.index(d);
     }
+    let mut analyzer = builder.build()?;
     let mut total = None;
     if opts.cross_references {
         let Some(st) = &store else {
@@ -360,17 +363,15 @@ pub fn score(
         }
         let dir = cross_reference_dir(st.path());
         progress.phase("indexing cross-references", None);
-        let lang = builder.language_setting();
         total = Some(index_cross_references(
             &dir,
             opts,
-            lang,
+            &analyzer,
             progress,
             &mut summary,
         )?);
-        builder = builder.index(&dir);
+        analyzer.add_index(Index::open(&dir)?);
     }
-    let analyzer = builder.build()?;
     let stamp = Stamp {
         model: analyzer.encoder().name().to_string(),
         config_hash: config_hash(&analyzer, opts)?,
