@@ -340,3 +340,29 @@ fn missing_index_is_a_clear_error() {
         "{err}"
     );
 }
+
+fn good_rows(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("c{i},TV,The television number {i} is on sale.\n"))
+        .collect()
+}
+
+#[test]
+fn csv_stray_quote_loses_only_its_own_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = format!(
+        "id,title,text\nc0,TV,The screen is 55\" wide.\nc1,TV,\"The screen is 65 wide.\n{}",
+        good_rows(2, 1000)
+    );
+    let input = dir.path().join("tv.csv");
+    std::fs::write(&input, csv).unwrap();
+    let index = dir.path().join("idx");
+    let (out, err) = add(&index, &[input.to_str().unwrap()]);
+    assert!(
+        out.contains("added 1001, replaced 0, skipped 1"),
+        "{out}\n{err}"
+    );
+    assert!(err.contains("tv.csv:3: a quote opens a field"), "{err}");
+    let hits = search_json(&index, "55 wide screen", &["--mode", "bm25", "-k", "1"]);
+    assert_eq!(hits[0]["doc_id"], "c0");
+}
