@@ -366,3 +366,36 @@ fn csv_stray_quote_loses_only_its_own_row() {
     let hits = search_json(&index, "55 wide screen", &["--mode", "bm25", "-k", "1"]);
     assert_eq!(hits[0]["doc_id"], "c0");
 }
+
+#[test]
+fn folder_symlink_loop_and_fifo_do_not_hang_index_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f");
+    std::fs::create_dir(&f).unwrap();
+    std::fs::write(f.join("a.txt"), "Doc. Two.").unwrap();
+    std::os::unix::fs::symlink(".", f.join("l1")).unwrap();
+    std::os::unix::fs::symlink(".", f.join("l2")).unwrap();
+    let fifo = f.join("p.txt");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let mut child = common::veracity_process()
+        .args(["index", "add", "--index"])
+        .arg(dir.path().join("idx"))
+        .arg(&f)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = common::wait_at_most(&mut child, 120).expect("index add finished");
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("added 1,"), "{stdout}");
+    assert!(stderr.contains("p.txt: not a regular file"), "{stderr}");
+}

@@ -47,3 +47,31 @@ pub fn json_differences(a: &serde_json::Value, b: &serde_json::Value, tol: f64) 
     walk(a, b, tol, String::new(), &mut out);
     out
 }
+
+/// The veracity binary as a `std::process::Command` (to spawn it and talk to
+/// its pipes), with the same environment as [`veracity`].
+pub fn veracity_process() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_veracity"));
+    c.env_remove("VERACITY_MODEL_DIR")
+        .env_remove("VERACITY_OFFLINE")
+        .env("VERACITY_THREADS", "2");
+    c
+}
+
+/// Wait for `child` at most `secs` seconds; kill it and return `None` when
+/// it is still running then.
+pub fn wait_at_most(
+    child: &mut std::process::Child,
+    secs: u64,
+) -> Option<std::process::ExitStatus> {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < until {
+        if let Some(s) = child.try_wait().expect("the child can be waited on") {
+            return Some(s);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
