@@ -341,6 +341,14 @@ fn missing_index_is_a_clear_error() {
     );
 }
 
+/// A JSONL file `name` in `dir` with one record per value.
+fn jsonl(dir: &Path, name: &str, records: &[Value]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    let lines: String = records.iter().map(|r| r.to_string() + "\n").collect();
+    std::fs::write(&p, lines).unwrap();
+    p
+}
+
 fn good_rows(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("c{i},TV,The television number {i} is on sale.\n"))
@@ -398,4 +406,44 @@ fn folder_symlink_loop_and_fifo_do_not_hang_index_add() {
     assert!(status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("added 1,"), "{stdout}");
     assert!(stderr.contains("p.txt: not a regular file"), "{stderr}");
+}
+
+#[test]
+fn broken_pipe_ends_every_command_quietly_with_status_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..300)
+        .map(|i| serde_json::json!({"id": format!("d{i}"), "title": "Profits", "text": format!("Profits rose {i} percent. {HARBOUR}")}))
+        .collect();
+    let input = jsonl(dir.path(), "n.jsonl", &records);
+    let index = dir.path().join("idx");
+    let idx = index.to_str().unwrap();
+    let article = dir.path().join("a.txt");
+    std::fs::write(&article, format!("Port news\n\n{HARBOUR}")).unwrap();
+    let art = article.to_str().unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["index", "add", "--index", idx, input.to_str().unwrap()],
+        vec!["index", "stats", "--index", idx],
+        vec![
+            "search", "--mode", "bm25", "-k", "2000", "--index", idx, "profits",
+        ],
+        vec![
+            "search", "--json", "--mode", "bm25", "--index", idx, "profits",
+        ],
+        vec!["models", "list"],
+        vec!["claims", art],
+        vec!["propaganda", art],
+        vec!["check", "--index", idx, "Profits rose 7 percent."],
+        vec!["analyze", "--index", idx, art],
+        vec!["embed", art],
+    ];
+    for args in commands {
+        let mut cmd = common::veracity_process();
+        cmd.args(&args);
+        let (status, stderr) = common::with_stdout_closed(cmd);
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! `veracity index add|stats`: ingest evidence corpora into a passage index.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -192,7 +193,8 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let docs = summary.added + summary.replaced;
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(out,
         "added {}, replaced {}, skipped {} documents ({} warnings); {} passages; {:.1}s ({:.0} docs/s, {:.2} MB/s); index {}",
         summary.added,
         summary.replaced,
@@ -203,7 +205,7 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
         docs as f64 / secs.max(1e-9),
         total as f64 / 1e6 / secs.max(1e-9),
         a.index.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -223,26 +225,28 @@ fn human(bytes: u64) -> String {
 fn stats(a: &StatsArgs) -> anyhow::Result<ExitCode> {
     let index = Index::open(&a.index)?;
     let s = index.stats()?;
+    let mut out = std::io::stdout().lock();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        serde_json::to_writer_pretty(&mut out, &s)?;
+        writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("index      {}", a.index.display());
-    println!("documents  {}", s.documents);
-    println!("passages   {}", s.passages);
-    println!("origins    {}", s.origins);
+    writeln!(out, "index      {}", a.index.display())?;
+    writeln!(out, "documents  {}", s.documents)?;
+    writeln!(out, "passages   {}", s.passages)?;
+    writeln!(out, "origins    {}", s.origins)?;
     match &s.dense_model {
-        Some(m) => println!("vectors    {} ({m}, f16)", s.dense_vectors),
-        None => println!("vectors    none (add with --dense)"),
+        Some(m) => writeln!(out, "vectors    {} ({m}, f16)", s.dense_vectors)?,
+        None => writeln!(out, "vectors    none (add with --dense)")?,
     }
-    println!("size       {}", human(s.disk_bytes));
-    println!("sources:");
+    writeln!(out, "size       {}", human(s.disk_bytes))?;
+    writeln!(out, "sources:")?;
     for (k, v) in &s.sources {
-        println!("  {k:<24} {v}");
+        writeln!(out, "  {k:<24} {v}")?;
     }
-    println!("kinds:");
+    writeln!(out, "kinds:")?;
     for (k, v) in &s.kinds {
-        println!("  {k:<24} {v}");
+        writeln!(out, "  {k:<24} {v}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -58,6 +58,24 @@ pub fn veracity_process() -> std::process::Command {
     c
 }
 
+/// Run `cmd` with its standard output closed before it writes anything (a
+/// reader such as `head` that went away); its exit status and standard error.
+pub fn with_stdout_closed(mut cmd: std::process::Command) -> (std::process::ExitStatus, String) {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the veracity binary starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("the child exits");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Wait for `child` at most `secs` seconds; kill it and return `None` when
 /// it is still running then.
 pub fn wait_at_most(
