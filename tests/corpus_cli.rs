@@ -447,3 +447,40 @@ fn broken_pipe_ends_every_command_quietly_with_status_0() {
         );
     }
 }
+
+#[test]
+fn damaged_posting_file_is_an_error_naming_the_index_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..2000)
+        .map(|i| serde_json::json!({"id": format!("d{i}"), "title": format!("Report {i}"), "text": format!("The annual report {i} was published. {VOLCANO} {HARBOUR}")}))
+        .collect();
+    let input = jsonl(dir.path(), "n.jsonl", &records);
+    let index = dir.path().join("idx");
+    add(&index, &[input.to_str().unwrap()]);
+    let idx = std::fs::read_dir(&index)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&idx).unwrap();
+    let mid = bytes.len() / 2 - 100;
+    bytes[mid..mid + 200].fill(0xa5);
+    std::fs::write(&idx, bytes).unwrap();
+    let out = veracity()
+        .args(["search", "--mode", "bm25", "--index"])
+        .arg(&index)
+        .arg("report")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(101), "{err}");
+    if !out.status.success() {
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&index.display().to_string()) && err.contains("veracity index add"),
+            "{err}"
+        );
+    }
+}

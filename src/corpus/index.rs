@@ -384,6 +384,41 @@ impl Index {
         self.reader.searcher()
     }
 
+    /// Run a read of the index. tantivy panics on some damaged files (a
+    /// posting list overwritten in place); the panic is contained here and
+    /// becomes [`CorpusError::Damaged`], naming the folder, the files whose
+    /// checksums fail, and how to rebuild it.
+    pub(crate) fn guarded<T>(
+        &self,
+        read: impl FnOnce() -> Result<T, CorpusError>,
+    ) -> Result<T, CorpusError> {
+        use std::panic::{catch_unwind, AssertUnwindSafe};
+        catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            let bad = catch_unwind(AssertUnwindSafe(|| self.index.validate_checksum()));
+            let detail = match bad {
+                Ok(Ok(files)) if !files.is_empty() => {
+                    let mut names: Vec<String> =
+                        files.iter().map(|p| p.display().to_string()).collect();
+                    names.sort();
+                    format!(
+                        "checksum mismatch in {}; reading it failed: {what}",
+                        names.join(", ")
+                    )
+                }
+                _ => format!("reading it failed: {what}"),
+            };
+            Err(CorpusError::Damaged {
+                path: self.dir.clone(),
+                detail,
+            })
+        })
+    }
+
     fn rec_query(&self, rec: &str) -> Box<dyn Query> {
         Box::new(TermQuery::new(
             Term::from_field_text(self.f.rec, rec),
@@ -405,6 +440,10 @@ impl Index {
     }
 
     fn count(&self, q: &dyn Query) -> Result<u64, CorpusError> {
+        self.guarded(|| self.count_unguarded(q))
+    }
+
+    fn count_unguarded(&self, q: &dyn Query) -> Result<u64, CorpusError> {
         self.searcher()
             .search(q, &Count)
             .map(|n| n as u64)
@@ -428,6 +467,10 @@ impl Index {
 
     /// The full document with this id.
     pub fn document(&self, id: &str) -> Result<Option<Document>, CorpusError> {
+        self.guarded(|| self.document_unguarded(id))
+    }
+
+    fn document_unguarded(&self, id: &str) -> Result<Option<Document>, CorpusError> {
         let s = self.searcher();
         let top = s
             .search(&self.doc_query(id), &TopDocs::with_limit(1))
@@ -452,6 +495,10 @@ impl Index {
 
     /// The origin group of a document.
     pub fn origin_of(&self, id: &str) -> Result<Option<String>, CorpusError> {
+        self.guarded(|| self.origin_of_unguarded(id))
+    }
+
+    fn origin_of_unguarded(&self, id: &str) -> Result<Option<String>, CorpusError> {
         let s = self.searcher();
         let top = s
             .search(&self.doc_query(id), &TopDocs::with_limit(1))
@@ -506,6 +553,14 @@ impl Index {
 
     /// The `n` best passages for `query` by BM25 over title and passage text.
     pub fn bm25(&self, query: &str, n: usize) -> Result<Vec<(StoredPassage, f32)>, CorpusError> {
+        self.guarded(|| self.bm25_unguarded(query, n))
+    }
+
+    fn bm25_unguarded(
+        &self,
+        query: &str,
+        n: usize,
+    ) -> Result<Vec<(StoredPassage, f32)>, CorpusError> {
         let terms = self.query_terms(query)?;
         if terms.is_empty() || n == 0 {
             return Ok(Vec::new());
@@ -541,6 +596,10 @@ impl Index {
     /// The passage stored under a vector key (see [`dense::passage_key`]), if
     /// it is still in the index.
     pub fn passage_by_key(&self, key: u64) -> Result<Option<StoredPassage>, CorpusError> {
+        self.guarded(|| self.passage_by_key_unguarded(key))
+    }
+
+    fn passage_by_key_unguarded(&self, key: u64) -> Result<Option<StoredPassage>, CorpusError> {
         let q = TermQuery::new(
             Term::from_field_u64(self.f.pkey, key),
             IndexRecordOption::Basic,
@@ -561,6 +620,10 @@ impl Index {
 
     /// Documents, passages, origins, sources, kinds and size on disk.
     pub fn stats(&self) -> Result<IndexStats, CorpusError> {
+        self.guarded(|| self.stats_unguarded())
+    }
+
+    fn stats_unguarded(&self) -> Result<IndexStats, CorpusError> {
         let s = self.searcher();
         let terms_of = |field: Field| -> Result<HashSet<String>, CorpusError> {
             let mut out = HashSet::new();
@@ -633,6 +696,13 @@ impl Index {
     }
 
     fn find_origin_committed(&self, sig: &Signature) -> Result<Option<(String, f32)>, CorpusError> {
+        self.guarded(|| self.find_origin_committed_unguarded(sig))
+    }
+
+    fn find_origin_committed_unguarded(
+        &self,
+        sig: &Signature,
+    ) -> Result<Option<(String, f32)>, CorpusError> {
         let clauses: Vec<(Occur, Box<dyn Query>)> = sig
             .band_keys()
             .into_iter()
