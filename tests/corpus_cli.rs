@@ -449,6 +449,37 @@ fn broken_pipe_ends_every_command_quietly_with_status_0() {
 }
 
 #[test]
+fn wikipedia_invalid_utf8_keeps_the_page_and_the_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = jsonl(
+        dir.path(),
+        "good.jsonl",
+        &[serde_json::json!({"id": "v", "text": VOLCANO})],
+    );
+    let more = jsonl(
+        dir.path(),
+        "more.jsonl",
+        &[serde_json::json!({"id": "h", "text": HARBOUR})],
+    );
+    let xml = dir.path().join("bad-utf8.xml");
+    let mut bytes = b"<mediawiki><page><title>Lake Orro</title><ns>0</ns><id>1</id><revision><text>Lake Orro is a lake \xff\xfe in the north. It is deep.</text></revision></page>".to_vec();
+    bytes.extend_from_slice(b"<page><title>River Pell</title><ns>0</ns><id>2</id><revision><text>River Pell flows into Lake Orro.</text></revision></page></mediawiki>");
+    std::fs::write(&xml, bytes).unwrap();
+    let index = dir.path().join("idx");
+    let (out, err) = add(
+        &index,
+        &[
+            good.to_str().unwrap(),
+            xml.to_str().unwrap(),
+            more.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("added 4,"), "{out}\n{err}");
+    assert!(err.contains("invalid UTF-8 replaced"), "{err}");
+    assert_eq!(stats(&index)["documents"], 4);
+}
+
+#[test]
 fn damaged_posting_file_is_an_error_naming_the_index_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let records: Vec<Value> = (0..2000)

@@ -182,15 +182,23 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
         base: 0,
         started,
     };
+    // A failure of the index ends the run, but what was read is committed first.
+    let mut failed = None;
     for p in &a.paths {
-        ingest::ingest_path(p, &opts, &mut sink)
-            .with_context(|| format!("indexing {}", p.display()))?;
+        if let Err(e) = ingest::ingest_path(p, &opts, &mut sink) {
+            failed = Some(anyhow::Error::new(e).context(format!("indexing {}", p.display())));
+            break;
+        }
         sink.base += ingest::input_bytes(p);
         sink.bar.set_position(sink.base);
     }
     let summary = std::mem::take(&mut sink.summary);
-    writer.finish().context("committing the index")?;
+    let committed = writer.finish().context("committing the index");
     bar.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    committed?;
     let secs = started.elapsed().as_secs_f64();
     let docs = summary.added + summary.replaced;
     let mut out = std::io::stdout().lock();
