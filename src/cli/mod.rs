@@ -151,6 +151,24 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// `--threads` is capped at this many per core: more only costs memory and
+/// start-up time (20,000 threads hang the machine).
+const THREADS_PER_CORE: usize = 4;
+
+/// The thread count to use for `--threads n`: at most
+/// [`THREADS_PER_CORE`] × the cores available, with a warning when capped.
+fn thread_count(n: usize, cores: usize) -> usize {
+    let cap = THREADS_PER_CORE * cores.max(1);
+    if n > cap {
+        eprintln!(
+            "warning: --threads {n} is more than {THREADS_PER_CORE} per core; using {cap} ({cores} cores)"
+        );
+        cap
+    } else {
+        n
+    }
+}
+
 fn set_threads(threads: Option<usize>) {
     if let Some(n) = threads.filter(|&n| n > 0) {
         // candle's CPU kernels read RAYON_NUM_THREADS; set it before any pool starts.
@@ -165,6 +183,11 @@ fn set_threads(threads: Option<usize>) {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
+    let mut cli = cli;
+    if let Some(n) = cli.global.threads.filter(|&n| n > 0) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        cli.global.threads = Some(thread_count(n, cores));
+    }
     set_threads(cli.global.threads);
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
@@ -236,5 +259,13 @@ mod tests {
         assert!(is_broken_pipe(&anyhow::Error::new(json).context("hits")));
         let other = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         assert!(!is_broken_pipe(&anyhow::Error::new(other)));
+    }
+
+    #[test]
+    fn threads_are_capped_at_four_per_core() {
+        assert_eq!(thread_count(20_000, 2), 8);
+        assert_eq!(thread_count(8, 2), 8);
+        assert_eq!(thread_count(3, 16), 3);
+        assert_eq!(thread_count(5, 0), 4);
     }
 }
