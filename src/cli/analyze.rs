@@ -95,6 +95,14 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             a.files.len()
         );
     }
+    // The output is created before the analysis, so that an unwritable path
+    // fails at once, not after minutes of work.
+    let mut file = match &a.output {
+        Some(p) => Some(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        ),
+        None => None,
+    };
     let mut builder = a.evidence.builder(g)?;
     if let Some(t) = a.min_checkworthiness {
         builder = builder.min_checkworthiness(t);
@@ -114,11 +122,12 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Markdown => report::render_markdown(&r),
         ReportFormat::Html => report::render_html(&r),
     };
-    match &a.output {
-        Some(p) => {
-            std::fs::write(p, rendered).with_context(|| format!("cannot write {}", p.display()))?
-        }
-        None => {
+    match (&mut file, &a.output) {
+        (Some(f), Some(p)) => f
+            .write_all(rendered.as_bytes())
+            .and_then(|()| f.flush())
+            .with_context(|| format!("cannot write {}", p.display()))?,
+        _ => {
             let mut out = io::stdout().lock();
             out.write_all(rendered.as_bytes())?;
             out.flush()?;
