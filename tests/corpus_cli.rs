@@ -349,6 +349,21 @@ fn jsonl(dir: &Path, name: &str, records: &[Value]) -> std::path::PathBuf {
     p
 }
 
+/// `index add` as a process: exit code, standard output and error.
+fn add_status(index: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = veracity()
+        .args(["index", "add", "--index"])
+        .arg(index)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn good_rows(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("c{i},TV,The television number {i} is on sale.\n"))
@@ -446,6 +461,48 @@ fn broken_pipe_ends_every_command_quietly_with_status_0() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+#[test]
+fn index_add_exit_status_says_whether_anything_was_ingested() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let good = jsonl(
+        dir.path(),
+        "good.jsonl",
+        &[serde_json::json!({"id": "v", "text": VOLCANO})],
+    );
+    let missing = dir.path().join("missing.jsonl");
+    // Nothing exists: an error, and no index is created.
+    let (code, _, err) = add_status(&index, &[missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("missing.jsonl: no such file or folder"),
+        "{err}"
+    );
+    assert!(!index.exists());
+    // A good file and a missing one: the good one is ingested, status 2.
+    let (code, out, err) = add_status(&index, &[good.to_str().unwrap(), missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(out.contains("added 1, replaced 0, skipped 0"), "{out}");
+    assert_eq!(stats(&index)["documents"], 1);
+    // An empty file: nothing ingested, status 1.
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let (code, _, err) = add_status(&index, &[empty.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    // A UTF-16 file: an error naming the encoding.
+    let wide = dir.path().join("wide.jsonl");
+    let text = serde_json::json!({"id": "h", "text": HARBOUR}).to_string() + "\n";
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&wide, bytes).unwrap();
+    let (code, _, err) = add_status(&index, &[wide.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("wide.jsonl: the file is UTF-16LE"), "{err}");
+    // Re-adding the good file: replaced counts as work done.
+    let (code, _, err) = add_status(&index, &[good.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
 }
 
 #[test]

@@ -89,6 +89,8 @@ struct Summary {
     replaced: u64,
     skipped: u64,
     warnings: u64,
+    /// Inputs that could not be read at all.
+    errors: u64,
     passages: u64,
 }
 
@@ -141,9 +143,21 @@ impl Sink for IndexSink<'_, '_> {
     fn progress(&mut self, bytes_in_file: u64) {
         self.bar.set_position(self.base + bytes_in_file);
     }
+
+    fn error(&mut self, path: &Path, reason: &str) {
+        self.summary.errors += 1;
+        let msg = format!("error: {}: {reason}", path.display());
+        self.bar.suspend(|| eprintln!("{msg}"));
+    }
 }
 
 fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
+    if a.paths.iter().all(|p| !p.exists()) {
+        for p in &a.paths {
+            eprintln!("error: {}: no such file or folder", p.display());
+        }
+        return Ok(ExitCode::from(2));
+    }
     let mut index = Index::open_or_create_in(&a.index, g.language)
         .with_context(|| format!("opening index {}", a.index.display()))?;
     let encoder = if a.dense { Some(g.encoder()?) } else { None };
@@ -185,6 +199,10 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
     // A failure of the index ends the run, but what was read is committed first.
     let mut failed = None;
     for p in &a.paths {
+        if !p.exists() {
+            sink.error(p, "no such file or folder");
+            continue;
+        }
         if let Err(e) = ingest::ingest_path(p, &opts, &mut sink) {
             failed = Some(anyhow::Error::new(e).context(format!("indexing {}", p.display())));
             break;
@@ -214,7 +232,20 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
         total as f64 / 1e6 / secs.max(1e-9),
         a.index.display()
     )?;
-    Ok(ExitCode::SUCCESS)
+    // As ripgrep: 0 something was ingested, 1 nothing was, 2 an input could
+    // not be read (what could be read is in the index).
+    Ok(if summary.errors > 0 {
+        eprintln!(
+            "error: {} input(s) could not be read (see above)",
+            summary.errors
+        );
+        ExitCode::from(2)
+    } else if docs == 0 {
+        eprintln!("nothing was added to {}", a.index.display());
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn human(bytes: u64) -> String {

@@ -147,11 +147,15 @@ pub fn read(dir: &Path, opts: &IngestOptions, sink: &mut dyn Sink) -> Result<(),
         let bytes = match read_regular(&path) {
             Ok(b) => b,
             Err(e) => {
-                sink.skipped(&path, 0, &format!("unreadable: {e}"));
+                sink.error(&path, &format!("unreadable: {e}"));
                 continue;
             }
         };
-        let (content, replaced) = lossy(&bytes);
+        if let Some(enc) = super::foreign_bom(&bytes) {
+            sink.error(&path, &super::encoding_error(enc));
+            continue;
+        }
+        let (content, replaced) = lossy(bytes.strip_prefix(super::UTF8_BOM).unwrap_or(&bytes));
         if replaced {
             sink.warning(&path, 0, "invalid UTF-8 replaced with U+FFFD");
         }
