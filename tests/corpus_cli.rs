@@ -572,3 +572,23 @@ fn damaged_posting_file_is_an_error_naming_the_index_not_a_panic() {
         );
     }
 }
+
+#[test]
+fn search_k_0_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = jsonl(
+        dir.path(),
+        "n.jsonl",
+        &[serde_json::json!({"id": "v", "text": VOLCANO})],
+    );
+    let index = dir.path().join("idx");
+    add(&index, &[input.to_str().unwrap()]);
+    let out = veracity()
+        .args(["search", "--mode", "bm25", "-k", "0", "--index"])
+        .arg(&index)
+        .arg("volcano")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-k must be at least 1"));
+}

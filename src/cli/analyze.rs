@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 use veracity::report::{self, Report};
-use veracity::text::{read_article, Article};
+use veracity::text::Article;
 
 use super::check::EvidenceArgs;
 use super::GlobalArgs;
@@ -70,21 +70,14 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut articles: Vec<Article> = Vec::new();
     let mut failed = 0usize;
     for p in &a.files {
-        match read_article(p) {
-            Ok(art) if art.text.trim().is_empty() => {
-                eprintln!(
-                    "error: {}: the article is empty; nothing to analyze",
-                    p.display()
-                );
-                failed += 1;
-            }
+        match super::read_article_with_text(p) {
             Ok(mut art) => {
                 // The report names the article as it was given ("-" for stdin).
                 art.path = Some(p.clone());
                 articles.push(art)
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {e:#}");
                 failed += 1;
             }
         }

@@ -151,6 +151,16 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// Read an article; one without text is an error, the same in every
+/// command that reads articles (`analyze`, `claims`, `propaganda`).
+pub fn read_article_with_text(p: &std::path::Path) -> anyhow::Result<veracity::text::Article> {
+    let article = veracity::text::read_article(p)?;
+    if article.text.trim().is_empty() {
+        anyhow::bail!("{}: the article is empty; nothing to analyze", p.display());
+    }
+    Ok(article)
+}
+
 /// `--threads` is capped at this many per core: more only costs memory and
 /// start-up time (20,000 threads hang the machine).
 const THREADS_PER_CORE: usize = 4;

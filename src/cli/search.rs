@@ -52,6 +52,10 @@ pub struct SearchArgs {
 }
 
 pub fn run(g: &GlobalArgs, a: &SearchArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        a.k > 0,
+        "-k must be at least 1 (the number of hits to show)"
+    );
     let indexes = a
         .index
         .iter()

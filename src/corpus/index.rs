@@ -189,7 +189,9 @@ impl Index {
     pub fn open(dir: &Path) -> Result<Index, CorpusError> {
         let meta_path = dir.join(META_FILE);
         if !meta_path.exists() {
-            return Err(CorpusError::NoIndex(dir.to_path_buf()));
+            return Err(
+                lost_settings(dir).unwrap_or_else(|| CorpusError::NoIndex(dir.to_path_buf()))
+            );
         }
         let meta: Meta = serde_json::from_slice(
             &std::fs::read(&meta_path).map_err(|e| CorpusError::io(&meta_path, e))?,
@@ -226,6 +228,9 @@ impl Index {
                 dir,
                 "an index already exists here; use Index::open",
             ));
+        }
+        if let Some(e) = lost_settings(dir) {
+            return Err(e);
         }
         std::fs::create_dir_all(dir).map_err(|e| CorpusError::io(dir, e))?;
         let (schema, _) = schema(lang);
@@ -739,6 +744,21 @@ impl Index {
         }
         Ok(best)
     }
+}
+
+/// The error for a folder that holds tantivy's files but not
+/// `veracity-index.json` (deleted by hand?): neither opened nor overwritten.
+fn lost_settings(dir: &Path) -> Option<CorpusError> {
+    dir.join("meta.json").exists().then(|| {
+        CorpusError::index(
+            dir,
+            format!(
+                "the folder holds index files but not {META_FILE}, the index's settings; \
+                 restore that file (from a backup, or a copy from another index made with the same \
+                 settings), or move the folder away and rebuild it with `veracity index add`"
+            ),
+        )
+    })
 }
 
 fn dir_size(dir: &Path) -> u64 {

@@ -334,3 +334,17 @@ fn damaged_index_panic_becomes_an_error_naming_the_folder() {
     assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
     assert!(msg.contains("bitpacker out of range") && msg.contains("veracity index add"));
 }
+
+#[test]
+fn deleted_settings_file_is_reported_alike_by_open_and_create() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Index::create(dir.path(), Default::default()).unwrap());
+    std::fs::remove_file(dir.path().join("veracity-index.json")).unwrap();
+    let opened = Index::open(dir.path()).err().unwrap().to_string();
+    let created = Index::open_or_create(dir.path()).err().unwrap().to_string();
+    assert_eq!(opened, created);
+    assert!(
+        opened.contains("veracity-index.json") && opened.contains("rebuild"),
+        "{opened}"
+    );
+}
