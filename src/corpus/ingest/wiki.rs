@@ -16,6 +16,12 @@ pub fn url_for(title: &str) -> String {
     format!("https://en.wikipedia.org/wiki/{}", title.replace(' ', "_"))
 }
 
+/// The most bytes of one page's wikitext that are kept (10 MB, far above the
+/// longest real article); the rest of a longer page (a damaged dump, a
+/// decompression bomb) is dropped with a warning, so that one page cannot
+/// take the memory of the run.
+pub const MAX_PAGE_TEXT: usize = 10_000_000;
+
 #[derive(Default)]
 struct Page {
     title: String,
@@ -23,6 +29,8 @@ struct Page {
     id: String,
     redirect: bool,
     text: String,
+    /// Bytes of text dropped past [`MAX_PAGE_TEXT`].
+    dropped: u64,
 }
 
 #[derive(PartialEq)]
@@ -149,6 +157,17 @@ fn read_from<R: BufRead>(
                 if e.local_name().as_ref() == b"page" {
                     if let Some(p) = page.take() {
                         pages += 1;
+                        if p.dropped > 0 {
+                            sink.warning(
+                                path,
+                                0,
+                                &format!(
+                                    "page {pages} ({}): text longer than {MAX_PAGE_TEXT} bytes; the last {} bytes dropped",
+                                    p.title.trim(),
+                                    p.dropped
+                                ),
+                            );
+                        }
                         if let Some(doc) = to_document(p, &source, opts) {
                             sink.document(doc)?;
                         }
@@ -186,7 +205,19 @@ fn push(p: &mut Page, slot: &Slot, s: &str) {
         Slot::Title => p.title.push_str(s),
         Slot::Ns => p.ns.push_str(s),
         Slot::Id => p.id.push_str(s),
-        Slot::Text => p.text.push_str(s),
+        Slot::Text => {
+            let room = MAX_PAGE_TEXT.saturating_sub(p.text.len());
+            if s.len() <= room {
+                p.text.push_str(s);
+            } else {
+                let mut cut = room;
+                while !s.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                p.text.push_str(&s[..cut]);
+                p.dropped += (s.len() - cut) as u64;
+            }
+        }
         Slot::None => {}
     }
 }
@@ -233,6 +264,22 @@ mod tests {
         fn warning(&mut self, _: &Path, _: u64, reason: &str) {
             self.1.push(format!("warning: {reason}"));
         }
+    }
+
+    #[test]
+    fn page_text_is_capped_with_a_warning() {
+        let long = "Word é. ".repeat(MAX_PAGE_TEXT / 9 + 1000);
+        let xml = format!("<mediawiki><page><title>Long Page</title><ns>0</ns><id>1</id><revision><text>{long}</text></revision></page><page><title>Short</title><ns>0</ns><id>2</id><revision><text>Short text.</text></revision></page></mediawiki>");
+        let c = read_xml(xml.as_bytes());
+        assert_eq!(c.0.len(), 2);
+        assert!(c.0[0].text.len() <= MAX_PAGE_TEXT);
+        assert!(c.0[0].text.len() > MAX_PAGE_TEXT / 2);
+        assert_eq!(c.1.len(), 1, "{:?}", c.1);
+        assert!(
+            c.1[0].contains("page 1 (Long Page): text longer than"),
+            "{:?}",
+            c.1
+        );
     }
 
     #[test]
