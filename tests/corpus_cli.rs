@@ -349,6 +349,15 @@ fn jsonl(dir: &Path, name: &str, records: &[Value]) -> std::path::PathBuf {
     p
 }
 
+/// A JSONL file `name` in `dir` with the one volcano document (id `v`).
+fn volcano_jsonl(dir: &Path, name: &str) -> std::path::PathBuf {
+    jsonl(
+        dir,
+        name,
+        &[serde_json::json!({"id": "v", "text": VOLCANO})],
+    )
+}
+
 /// `index add` as a process: exit code, standard output and error.
 fn add_status(index: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     let out = veracity()
@@ -467,11 +476,7 @@ fn broken_pipe_ends_every_command_quietly_with_status_0() {
 fn index_add_exit_status_says_whether_anything_was_ingested() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("idx");
-    let good = jsonl(
-        dir.path(),
-        "good.jsonl",
-        &[serde_json::json!({"id": "v", "text": VOLCANO})],
-    );
+    let good = volcano_jsonl(dir.path(), "good.jsonl");
     let missing = dir.path().join("missing.jsonl");
     // Nothing exists: an error, and no index is created.
     let (code, _, err) = add_status(&index, &[missing.to_str().unwrap()]);
@@ -508,11 +513,7 @@ fn index_add_exit_status_says_whether_anything_was_ingested() {
 #[test]
 fn wikipedia_invalid_utf8_keeps_the_page_and_the_other_files() {
     let dir = tempfile::tempdir().unwrap();
-    let good = jsonl(
-        dir.path(),
-        "good.jsonl",
-        &[serde_json::json!({"id": "v", "text": VOLCANO})],
-    );
+    let good = volcano_jsonl(dir.path(), "good.jsonl");
     let more = jsonl(
         dir.path(),
         "more.jsonl",
@@ -576,11 +577,7 @@ fn damaged_posting_file_is_an_error_naming_the_index_not_a_panic() {
 #[test]
 fn search_k_0_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let input = jsonl(
-        dir.path(),
-        "n.jsonl",
-        &[serde_json::json!({"id": "v", "text": VOLCANO})],
-    );
+    let input = volcano_jsonl(dir.path(), "n.jsonl");
     let index = dir.path().join("idx");
     add(&index, &[input.to_str().unwrap()]);
     let out = veracity()

@@ -8,13 +8,18 @@ use serde_json::Value;
 
 const FIX: &str = "tests/fixtures/propaganda";
 
-fn report(file: &str) -> Value {
-    let out = Command::cargo_bin("veracity")
+/// `veracity propaganda --json` on a fixture.
+fn propaganda_json(file: &str) -> std::process::Output {
+    Command::cargo_bin("veracity")
         .unwrap()
         .args(["--threads", "2", "propaganda", "--json"])
         .arg(format!("{FIX}/{file}"))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn report(file: &str) -> Value {
+    let out = propaganda_json(file);
     assert!(
         out.status.success(),
         "{}",
@@ -85,12 +90,7 @@ fn repetition_across_the_article_is_found() {
 
 #[test]
 fn empty_file_is_an_error_as_in_analyze() {
-    let out = Command::cargo_bin("veracity")
-        .unwrap()
-        .args(["--threads", "2", "propaganda", "--json"])
-        .arg(format!("{FIX}/empty.txt"))
-        .output()
-        .unwrap();
+    let out = propaganda_json("empty.txt");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
