@@ -327,3 +327,28 @@ fn articles_are_evidence_for_each_other_but_never_for_themselves() {
         .any(|c| c["verdict"] == "single_source");
     assert!(supported, "{:#}", arts[0]);
 }
+
+#[test]
+fn analyze_output_to_unwritable_path_fails_before_the_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("no-such-folder").join("report.json");
+    let started = std::time::Instant::now();
+    // A model folder that does not exist: the analysis would fail on it, so
+    // an error about the output shows the output was opened first.
+    let out = veracity()
+        .arg("--model-dir")
+        .arg(dir.path().join("no-model"))
+        .arg("analyze")
+        .arg(fixture("no-claims.txt"))
+        .arg("-o")
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("cannot create") && e.contains("report.json"),
+        "{e}"
+    );
+    assert!(started.elapsed().as_secs() < 60);
+}

@@ -165,16 +165,17 @@ fn stdin_is_read_with_dash() {
 }
 
 #[test]
-fn empty_file_gives_zero_sentences() {
+fn empty_file_is_an_error_as_in_analyze() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("empty.txt");
     std::fs::write(&p, "").unwrap();
-    let v = claims_json(&["--json"], &p);
-    assert_eq!(sentences(&v).len(), 0);
-    assert_eq!(v["claims"], 0);
     let out = veracity().arg("claims").arg(&p).output().unwrap();
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 sentence(s), 0 claim(s)"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty.txt") && err.contains("the article is empty"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -340,3 +340,252 @@ fn missing_index_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A JSONL file `name` in `dir` with one record per value.
+fn jsonl(dir: &Path, name: &str, records: &[Value]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    let lines: String = records.iter().map(|r| r.to_string() + "\n").collect();
+    std::fs::write(&p, lines).unwrap();
+    p
+}
+
+/// A JSONL file `name` in `dir` with the one volcano document (id `v`).
+fn volcano_jsonl(dir: &Path, name: &str) -> std::path::PathBuf {
+    jsonl(
+        dir,
+        name,
+        &[serde_json::json!({"id": "v", "text": VOLCANO})],
+    )
+}
+
+/// `index add` as a process: exit code, standard output and error.
+fn add_status(index: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = veracity()
+        .args(["index", "add", "--index"])
+        .arg(index)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn good_rows(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("c{i},TV,The television number {i} is on sale.\n"))
+        .collect()
+}
+
+#[test]
+fn csv_stray_quote_loses_only_its_own_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = format!(
+        "id,title,text\nc0,TV,The screen is 55\" wide.\nc1,TV,\"The screen is 65 wide.\n{}",
+        good_rows(2, 1000)
+    );
+    let input = dir.path().join("tv.csv");
+    std::fs::write(&input, csv).unwrap();
+    let index = dir.path().join("idx");
+    let (out, err) = add(&index, &[input.to_str().unwrap()]);
+    assert!(
+        out.contains("added 1001, replaced 0, skipped 1"),
+        "{out}\n{err}"
+    );
+    assert!(err.contains("tv.csv:3: a quote opens a field"), "{err}");
+    let hits = search_json(&index, "55 wide screen", &["--mode", "bm25", "-k", "1"]);
+    assert_eq!(hits[0]["doc_id"], "c0");
+}
+
+#[test]
+fn folder_symlink_loop_and_fifo_do_not_hang_index_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f");
+    std::fs::create_dir(&f).unwrap();
+    std::fs::write(f.join("a.txt"), "Doc. Two.").unwrap();
+    std::os::unix::fs::symlink(".", f.join("l1")).unwrap();
+    std::os::unix::fs::symlink(".", f.join("l2")).unwrap();
+    let fifo = f.join("p.txt");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let mut child = common::veracity_process()
+        .args(["index", "add", "--index"])
+        .arg(dir.path().join("idx"))
+        .arg(&f)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = common::wait_at_most(&mut child, 120).expect("index add finished");
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("added 1,"), "{stdout}");
+    assert!(stderr.contains("p.txt: not a regular file"), "{stderr}");
+}
+
+#[test]
+fn broken_pipe_ends_every_command_quietly_with_status_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..300)
+        .map(|i| serde_json::json!({"id": format!("d{i}"), "title": "Profits", "text": format!("Profits rose {i} percent. {HARBOUR}")}))
+        .collect();
+    let input = jsonl(dir.path(), "n.jsonl", &records);
+    let index = dir.path().join("idx");
+    let idx = index.to_str().unwrap();
+    let article = dir.path().join("a.txt");
+    std::fs::write(&article, format!("Port news\n\n{HARBOUR}")).unwrap();
+    let art = article.to_str().unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["index", "add", "--index", idx, input.to_str().unwrap()],
+        vec!["index", "stats", "--index", idx],
+        vec![
+            "search", "--mode", "bm25", "-k", "2000", "--index", idx, "profits",
+        ],
+        vec![
+            "search", "--json", "--mode", "bm25", "--index", idx, "profits",
+        ],
+        vec!["models", "list"],
+        vec!["claims", art],
+        vec!["propaganda", art],
+        vec!["check", "--index", idx, "Profits rose 7 percent."],
+        vec!["analyze", "--index", idx, art],
+        vec!["embed", art],
+    ];
+    for args in commands {
+        let mut cmd = common::veracity_process();
+        cmd.args(&args);
+        let (status, stderr) = common::with_stdout_closed(cmd);
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn index_add_exit_status_says_whether_anything_was_ingested() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let good = volcano_jsonl(dir.path(), "good.jsonl");
+    let missing = dir.path().join("missing.jsonl");
+    // Nothing exists: an error, and no index is created.
+    let (code, _, err) = add_status(&index, &[missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("missing.jsonl: no such file or folder"),
+        "{err}"
+    );
+    assert!(!index.exists());
+    // A good file and a missing one: the good one is ingested, status 2.
+    let (code, out, err) = add_status(&index, &[good.to_str().unwrap(), missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(out.contains("added 1, replaced 0, skipped 0"), "{out}");
+    assert_eq!(stats(&index)["documents"], 1);
+    // An empty file: nothing ingested, status 1.
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let (code, _, err) = add_status(&index, &[empty.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    // A UTF-16 file: an error naming the encoding.
+    let wide = dir.path().join("wide.jsonl");
+    let text = serde_json::json!({"id": "h", "text": HARBOUR}).to_string() + "\n";
+    let mut bytes = vec![0xff, 0xfe];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&wide, bytes).unwrap();
+    let (code, _, err) = add_status(&index, &[wide.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("wide.jsonl: the file is UTF-16LE"), "{err}");
+    // Re-adding the good file: replaced counts as work done.
+    let (code, _, err) = add_status(&index, &[good.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn wikipedia_invalid_utf8_keeps_the_page_and_the_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = volcano_jsonl(dir.path(), "good.jsonl");
+    let more = jsonl(
+        dir.path(),
+        "more.jsonl",
+        &[serde_json::json!({"id": "h", "text": HARBOUR})],
+    );
+    let xml = dir.path().join("bad-utf8.xml");
+    let mut bytes = b"<mediawiki><page><title>Lake Orro</title><ns>0</ns><id>1</id><revision><text>Lake Orro is a lake \xff\xfe in the north. It is deep.</text></revision></page>".to_vec();
+    bytes.extend_from_slice(b"<page><title>River Pell</title><ns>0</ns><id>2</id><revision><text>River Pell flows into Lake Orro.</text></revision></page></mediawiki>");
+    std::fs::write(&xml, bytes).unwrap();
+    let index = dir.path().join("idx");
+    let (out, err) = add(
+        &index,
+        &[
+            good.to_str().unwrap(),
+            xml.to_str().unwrap(),
+            more.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("added 4,"), "{out}\n{err}");
+    assert!(err.contains("invalid UTF-8 replaced"), "{err}");
+    assert_eq!(stats(&index)["documents"], 4);
+}
+
+#[test]
+fn damaged_posting_file_is_an_error_naming_the_index_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..2000)
+        .map(|i| serde_json::json!({"id": format!("d{i}"), "title": format!("Report {i}"), "text": format!("The annual report {i} was published. {VOLCANO} {HARBOUR}")}))
+        .collect();
+    let input = jsonl(dir.path(), "n.jsonl", &records);
+    let index = dir.path().join("idx");
+    add(&index, &[input.to_str().unwrap()]);
+    let idx = std::fs::read_dir(&index)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&idx).unwrap();
+    let mid = bytes.len() / 2 - 100;
+    bytes[mid..mid + 200].fill(0xa5);
+    std::fs::write(&idx, bytes).unwrap();
+    let out = veracity()
+        .args(["search", "--mode", "bm25", "--index"])
+        .arg(&index)
+        .arg("report")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(101), "{err}");
+    if !out.status.success() {
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&index.display().to_string()) && err.contains("veracity index add"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn search_k_0_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = volcano_jsonl(dir.path(), "n.jsonl");
+    let index = dir.path().join("idx");
+    add(&index, &[input.to_str().unwrap()]);
+    let out = veracity()
+        .args(["search", "--mode", "bm25", "-k", "0", "--index"])
+        .arg(&index)
+        .arg("volcano")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-k must be at least 1"));
+}

@@ -8,13 +8,18 @@ use serde_json::Value;
 
 const FIX: &str = "tests/fixtures/propaganda";
 
-fn report(file: &str) -> Value {
-    let out = Command::cargo_bin("veracity")
+/// `veracity propaganda --json` on a fixture.
+fn propaganda_json(file: &str) -> std::process::Output {
+    Command::cargo_bin("veracity")
         .unwrap()
         .args(["--threads", "2", "propaganda", "--json"])
         .arg(format!("{FIX}/{file}"))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn report(file: &str) -> Value {
+    let out = propaganda_json(file);
     assert!(
         out.status.success(),
         "{}",
@@ -84,14 +89,14 @@ fn repetition_across_the_article_is_found() {
 }
 
 #[test]
-fn empty_text_gives_a_clear_result() {
-    let r = report("empty.txt");
-    assert_eq!(r["score"].as_f64(), Some(0.0));
-    assert_eq!(r["confidence"].as_f64(), Some(0.0));
-    assert_eq!(r["risk"], "low");
-    assert!(r["summary"].as_str().unwrap().contains("Nothing to score"));
-    assert!(r["sentences"].as_array().unwrap().is_empty());
-    assert!(r["techniques"].as_array().unwrap().is_empty());
+fn empty_file_is_an_error_as_in_analyze() {
+    let out = propaganda_json("empty.txt");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty.txt") && err.contains("the article is empty"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 use veracity::report::{self, Report};
-use veracity::text::{read_article, Article};
+use veracity::text::Article;
 
 use super::check::EvidenceArgs;
 use super::GlobalArgs;
@@ -70,21 +70,14 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut articles: Vec<Article> = Vec::new();
     let mut failed = 0usize;
     for p in &a.files {
-        match read_article(p) {
-            Ok(art) if art.text.trim().is_empty() => {
-                eprintln!(
-                    "error: {}: the article is empty; nothing to analyze",
-                    p.display()
-                );
-                failed += 1;
-            }
+        match super::read_article_with_text(p) {
             Ok(mut art) => {
                 // The report names the article as it was given ("-" for stdin).
                 art.path = Some(p.clone());
                 articles.push(art)
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {e:#}");
                 failed += 1;
             }
         }
@@ -95,6 +88,14 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             a.files.len()
         );
     }
+    // The output is created before the analysis, so that an unwritable path
+    // fails at once, not after minutes of work.
+    let mut file = match &a.output {
+        Some(p) => Some(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        ),
+        None => None,
+    };
     let mut builder = a.evidence.builder(g)?;
     if let Some(t) = a.min_checkworthiness {
         builder = builder.min_checkworthiness(t);
@@ -114,11 +115,12 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Markdown => report::render_markdown(&r),
         ReportFormat::Html => report::render_html(&r),
     };
-    match &a.output {
-        Some(p) => {
-            std::fs::write(p, rendered).with_context(|| format!("cannot write {}", p.display()))?
-        }
-        None => {
+    match (&mut file, &a.output) {
+        (Some(f), Some(p)) => f
+            .write_all(rendered.as_bytes())
+            .and_then(|()| f.flush())
+            .with_context(|| format!("cannot write {}", p.display()))?,
+        _ => {
             let mut out = io::stdout().lock();
             out.write_all(rendered.as_bytes())?;
             out.flush()?;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 use veracity::claims::CheckWorthiness;
-use veracity::text::{read_article, split_lines, split_sentences_in};
+use veracity::text::{split_lines, split_sentences_in};
 
 use super::GlobalArgs;
 
@@ -46,7 +46,7 @@ pub fn run_claims(g: &GlobalArgs, a: &ClaimsArgs) -> anyhow::Result<ExitCode> {
             bail!("--threshold {t} is outside [0, 1]");
         }
     }
-    let article = read_article(&a.file)?;
+    let article = super::read_article_with_text(&a.file)?;
     let sentences = if a.lines {
         split_lines(&article.text)
     } else {

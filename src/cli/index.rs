@@ -1,5 +1,6 @@
 //! `veracity index add|stats`: ingest evidence corpora into a passage index.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -108,6 +109,8 @@ struct Summary {
     replaced: u64,
     skipped: u64,
     warnings: u64,
+    /// Inputs that could not be read at all.
+    errors: u64,
     passages: u64,
 }
 
@@ -160,9 +163,21 @@ impl Sink for IndexSink<'_, '_> {
     fn progress(&mut self, bytes_in_file: u64) {
         self.bar.set_position(self.base + bytes_in_file);
     }
+
+    fn error(&mut self, path: &Path, reason: &str) {
+        self.summary.errors += 1;
+        let msg = format!("error: {}: {reason}", path.display());
+        self.bar.suspend(|| eprintln!("{msg}"));
+    }
 }
 
 fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
+    if a.paths.iter().all(|p| !p.exists()) {
+        for p in &a.paths {
+            eprintln!("error: {}: no such file or folder", p.display());
+        }
+        return Ok(ExitCode::from(2));
+    }
     let mut index = Index::open_or_create_in(&a.index, g.language)
         .with_context(|| format!("opening index {}", a.index.display()))?;
     let encoder = if a.dense { Some(g.encoder()?) } else { None };
@@ -197,18 +212,31 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
         base: 0,
         started,
     };
+    // A failure of the index ends the run, but what was read is committed first.
+    let mut failed = None;
     for p in &a.paths {
-        ingest::ingest_path(p, &opts, &mut sink)
-            .with_context(|| format!("indexing {}", p.display()))?;
+        if !p.exists() {
+            sink.error(p, "no such file or folder");
+            continue;
+        }
+        if let Err(e) = ingest::ingest_path(p, &opts, &mut sink) {
+            failed = Some(anyhow::Error::new(e).context(format!("indexing {}", p.display())));
+            break;
+        }
         sink.base += ingest::input_bytes(p);
         sink.bar.set_position(sink.base);
     }
     let summary = std::mem::take(&mut sink.summary);
-    writer.finish().context("committing the index")?;
+    let committed = writer.finish().context("committing the index");
     bar.finish_and_clear();
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    committed?;
     let secs = started.elapsed().as_secs_f64();
     let docs = summary.added + summary.replaced;
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(out,
         "added {}, replaced {}, skipped {} documents ({} warnings); {} passages; {:.1}s ({:.0} docs/s, {:.2} MB/s); index {}",
         summary.added,
         summary.replaced,
@@ -219,8 +247,21 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
         docs as f64 / secs.max(1e-9),
         total as f64 / 1e6 / secs.max(1e-9),
         a.index.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    )?;
+    // As ripgrep: 0 something was ingested, 1 nothing was, 2 an input could
+    // not be read (what could be read is in the index).
+    Ok(if summary.errors > 0 {
+        eprintln!(
+            "error: {} input(s) could not be read (see above)",
+            summary.errors
+        );
+        ExitCode::from(2)
+    } else if docs == 0 {
+        eprintln!("nothing was added to {}", a.index.display());
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn human(bytes: u64) -> String {
@@ -239,26 +280,28 @@ fn human(bytes: u64) -> String {
 fn stats(a: &StatsArgs) -> anyhow::Result<ExitCode> {
     let index = Index::open(&a.index)?;
     let s = index.stats()?;
+    let mut out = std::io::stdout().lock();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        serde_json::to_writer_pretty(&mut out, &s)?;
+        writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("index      {}", a.index.display());
-    println!("documents  {}", s.documents);
-    println!("passages   {}", s.passages);
-    println!("origins    {}", s.origins);
+    writeln!(out, "index      {}", a.index.display())?;
+    writeln!(out, "documents  {}", s.documents)?;
+    writeln!(out, "passages   {}", s.passages)?;
+    writeln!(out, "origins    {}", s.origins)?;
     match &s.dense_model {
-        Some(m) => println!("vectors    {} ({m}, f16)", s.dense_vectors),
-        None => println!("vectors    none (add with --dense)"),
+        Some(m) => writeln!(out, "vectors    {} ({m}, f16)", s.dense_vectors)?,
+        None => writeln!(out, "vectors    none (add with --dense)")?,
     }
-    println!("size       {}", human(s.disk_bytes));
-    println!("sources:");
+    writeln!(out, "size       {}", human(s.disk_bytes))?;
+    writeln!(out, "sources:")?;
     for (k, v) in &s.sources {
-        println!("  {k:<24} {v}");
+        writeln!(out, "  {k:<24} {v}")?;
     }
-    println!("kinds:");
+    writeln!(out, "kinds:")?;
     for (k, v) in &s.kinds {
-        println!("  {k:<24} {v}");
+        writeln!(out, "  {k:<24} {v}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -155,6 +155,34 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// Read an article; one without text is an error, the same in every
+/// command that reads articles (`analyze`, `claims`, `propaganda`).
+pub fn read_article_with_text(p: &std::path::Path) -> anyhow::Result<veracity::text::Article> {
+    let article = veracity::text::read_article(p)?;
+    if article.text.trim().is_empty() {
+        anyhow::bail!("{}: the article is empty; nothing to analyze", p.display());
+    }
+    Ok(article)
+}
+
+/// `--threads` is capped at this many per core: more only costs memory and
+/// start-up time (20,000 threads hang the machine).
+const THREADS_PER_CORE: usize = 4;
+
+/// The thread count to use for `--threads n`: at most
+/// [`THREADS_PER_CORE`] × the cores available, with a warning when capped.
+fn thread_count(n: usize, cores: usize) -> usize {
+    let cap = THREADS_PER_CORE * cores.max(1);
+    if n > cap {
+        eprintln!(
+            "warning: --threads {n} is more than {THREADS_PER_CORE} per core; using {cap} ({cores} cores)"
+        );
+        cap
+    } else {
+        n
+    }
+}
+
 fn set_threads(threads: Option<usize>) {
     if let Some(n) = threads.filter(|&n| n > 0) {
         // candle's CPU kernels read RAYON_NUM_THREADS; set it before any pool starts.
@@ -169,6 +197,11 @@ fn set_threads(threads: Option<usize>) {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
+    let mut cli = cli;
+    if let Some(n) = cli.global.threads.filter(|&n| n > 0) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        cli.global.threads = Some(thread_count(n, cores));
+    }
     set_threads(cli.global.threads);
     let result = match &cli.command {
         Command::Embed(a) => embed::run(&cli.global, a),
@@ -186,9 +219,68 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of standard output went away (`| head`): stop quietly.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Whether an I/O error of kind `BrokenPipe` is anywhere in `e`'s chain
+/// (also inside a JSON writer's error, or the library's).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return io.kind() == BrokenPipe;
+        }
+        if let Some(j) = c.downcast_ref::<serde_json::Error>() {
+            return j.io_error_kind() == Some(BrokenPipe);
+        }
+        match c.downcast_ref::<veracity::Error>() {
+            Some(veracity::Error::Io(io)) => io.kind() == BrokenPipe,
+            Some(veracity::Error::Json(j)) => j.io_error_kind() == Some(BrokenPipe),
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_pipe_is_found_anywhere_in_the_chain() {
+        let pipe = || std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(is_broken_pipe(&anyhow::Error::new(pipe())));
+        assert!(is_broken_pipe(
+            &anyhow::Error::new(pipe()).context("writing the report")
+        ));
+        assert!(is_broken_pipe(&anyhow::Error::new(veracity::Error::Io(
+            pipe()
+        ))));
+        struct Closed;
+        impl std::io::Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let json = serde_json::to_writer(Closed, &[1, 2]).unwrap_err();
+        assert!(is_broken_pipe(&anyhow::Error::new(json).context("hits")));
+        let other = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(!is_broken_pipe(&anyhow::Error::new(other)));
+    }
+
+    #[test]
+    fn threads_are_capped_at_four_per_core() {
+        assert_eq!(thread_count(20_000, 2), 8);
+        assert_eq!(thread_count(8, 2), 8);
+        assert_eq!(thread_count(3, 16), 3);
+        assert_eq!(thread_count(5, 0), 4);
     }
 }

@@ -1,5 +1,6 @@
 //! `veracity models list|fetch|verify`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -26,16 +27,19 @@ pub enum ModelsCmd {
 }
 
 pub fn run(g: &GlobalArgs, cmd: &ModelsCmd) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
     match cmd {
         ModelsCmd::List { json } => {
             let st = models::status_all(&g.resolve_options());
             if *json {
-                println!("{}", serde_json::to_string_pretty(&st)?);
+                serde_json::to_writer_pretty(&mut out, &st)?;
+                writeln!(out)?;
             } else {
-                println!(
+                writeln!(
+                    out,
                     "{:<42} {:>5} {:>8}  {:<9} WHERE",
                     "MODEL", "DIMS", "MAX_LEN", "VERIFIED"
-                );
+                )?;
                 for s in st {
                     let verified = match s.verified {
                         Some(true) => "yes",
@@ -47,10 +51,11 @@ pub fn run(g: &GlobalArgs, cmd: &ModelsCmd) -> anyhow::Result<ExitCode> {
                         (Some(l), Some(src), None) => format!("{l} ({src})"),
                         _ => "not on this machine (veracity models fetch)".into(),
                     };
-                    println!(
+                    writeln!(
+                        out,
                         "{:<42} {:>5} {:>8}  {:<9} {}",
                         s.name, s.dims, s.max_seq_length, verified, place
-                    );
+                    )?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -79,20 +84,24 @@ pub fn run(g: &GlobalArgs, cmd: &ModelsCmd) -> anyhow::Result<ExitCode> {
                 // Force a full re-hash: verification stamps are only a cache.
                 match models::resolve(&o) {
                     Ok(r) => match models::verify_files(&r.manifest, &r.files) {
-                        Ok(()) => {
-                            println!("{}: OK ({} files, {})", m.name, r.files.len(), r.source)
-                        }
+                        Ok(()) => writeln!(
+                            out,
+                            "{}: OK ({} files, {})",
+                            m.name,
+                            r.files.len(),
+                            r.source
+                        )?,
                         Err(e) => {
                             failed += 1;
-                            println!("{}: FAILED: {e}", m.name);
+                            writeln!(out, "{}: FAILED: {e}", m.name)?;
                         }
                     },
                     Err(veracity::embed::EmbedError::NotFound { .. }) => {
-                        println!("{}: not on this machine", m.name)
+                        writeln!(out, "{}: not on this machine", m.name)?
                     }
                     Err(e) => {
                         failed += 1;
-                        println!("{}: FAILED: {e}", m.name);
+                        writeln!(out, "{}: FAILED: {e}", m.name)?;
                     }
                 }
             }

@@ -1,5 +1,6 @@
 //! `veracity search`: hybrid passage search over one or more indexes.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -51,6 +52,10 @@ pub struct SearchArgs {
 }
 
 pub fn run(g: &GlobalArgs, a: &SearchArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        a.k > 0,
+        "-k must be at least 1 (the number of hits to show)"
+    );
     let indexes = a
         .index
         .iter()
@@ -83,15 +88,18 @@ pub fn run(g: &GlobalArgs, a: &SearchArgs) -> anyhow::Result<ExitCode> {
     });
     let query = a.query.join(" ");
     let hits = searcher.search(&query, a.k)?;
+    let mut out = std::io::stdout().lock();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&hits)?);
+        serde_json::to_writer_pretty(&mut out, &hits)?;
+        writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
     if hits.is_empty() {
-        println!("no hits");
+        writeln!(out, "no hits")?;
     }
     for (i, h) in hits.iter().enumerate() {
-        println!(
+        writeln!(
+            out,
             "{:>2}. {:.3}  {}  [{} · {} · origin {}]  (bm25 {:.2}, cosine {:.3})",
             i + 1,
             h.score,
@@ -101,11 +109,11 @@ pub fn run(g: &GlobalArgs, a: &SearchArgs) -> anyhow::Result<ExitCode> {
             h.origin,
             h.bm25,
             h.cosine
-        );
+        )?;
         if let Some(u) = &h.url {
-            println!("    {u}");
+            writeln!(out, "    {u}")?;
         }
-        println!("    {}", h.text.replace('\n', " "));
+        writeln!(out, "    {}", h.text.replace('\n', " "))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,8 @@
 //! One append-only file `dense.f16` in the index folder: magic `VF16`, `u32`
 //! dims, `u16` model-name length, the name, then records of `u64` passage key
 //! (see [`passage_key`]) and `dims` × f16. A truncated tail record from a
-//! killed run is ignored on load. Records of replaced documents stay in the
+//! killed run is ignored on load (with a warning) and cut off before the next
+//! append, so that later records stay aligned. Records of replaced documents stay in the
 //! file but no longer resolve to a passage, so they are never returned.
 
 use std::collections::HashMap;
@@ -44,6 +45,9 @@ pub struct DenseStore {
     index: HashMap<u64, usize>,
     data: Vec<f16>,
     writer: Option<BufWriter<File>>,
+    /// Where a torn tail record starts (the length the file is cut to before
+    /// appending), when the file ends with one.
+    torn: Option<u64>,
 }
 
 impl DenseStore {
@@ -70,6 +74,15 @@ impl DenseStore {
         let rec = 8 + 2 * dims;
         let body = &buf[10 + nlen..];
         let n = body.len() / rec;
+        let torn = (body.len() % rec != 0).then(|| {
+            let keep = (10 + nlen + n * rec) as u64;
+            tracing::warn!(
+                "{}: the last record is incomplete ({} of {rec} bytes; a killed run?); it is ignored and cut off at the next append",
+                path.display(),
+                body.len() % rec
+            );
+            keep
+        });
         let mut store = DenseStore {
             path,
             model,
@@ -78,6 +91,7 @@ impl DenseStore {
             index: HashMap::with_capacity(n),
             data: Vec::with_capacity(n * dims),
             writer: None,
+            torn,
         };
         for chunk in body.chunks_exact(rec) {
             let key = u64::from_le_bytes(chunk[..8].try_into().expect("8 bytes"));
@@ -114,6 +128,7 @@ impl DenseStore {
             index: HashMap::new(),
             data: Vec::new(),
             writer: Some(w),
+            torn: None,
         })
     }
 
@@ -182,6 +197,11 @@ impl DenseStore {
                 .append(true)
                 .open(&self.path)
                 .map_err(|e| CorpusError::io(&self.path, e))?;
+            if let Some(keep) = self.torn.take() {
+                // Appending after a torn record would shift every new one.
+                f.set_len(keep)
+                    .map_err(|e| CorpusError::io(&self.path, e))?;
+            }
             self.writer = Some(BufWriter::new(f));
         }
         let w = self.writer.as_mut().expect("writer just set");
@@ -262,5 +282,31 @@ mod tests {
         assert_eq!(top[1].0, 3);
         assert!((s.get(3).unwrap()[1] - 0.8).abs() < 1e-3);
         assert!(s.check_model("other", 2).is_err());
+    }
+
+    #[test]
+    fn torn_tail_record_is_cut_so_appends_stay_aligned() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = DenseStore::open_or_create(dir.path(), "m", 2).unwrap();
+            s.put(1, &[1.0, 0.0]).unwrap();
+            s.put(2, &[0.0, 1.0]).unwrap();
+        }
+        let path = dir.path().join(FILE_NAME);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let f = OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(len - 5).unwrap();
+        drop(f);
+        {
+            let mut s = DenseStore::open(dir.path()).unwrap().unwrap();
+            assert_eq!(s.len(), 1);
+            s.put(3, &[0.6, 0.8]).unwrap();
+        }
+        let s = DenseStore::open(dir.path()).unwrap().unwrap();
+        assert_eq!(s.len(), 2);
+        assert!(s.torn.is_none());
+        assert!((s.get(3).unwrap()[1] - 0.8).abs() < 1e-3);
+        assert!((s.get(1).unwrap()[0] - 1.0).abs() < 1e-3);
+        assert!(s.get(2).is_none());
     }
 }

@@ -189,7 +189,9 @@ impl Index {
     pub fn open(dir: &Path) -> Result<Index, CorpusError> {
         let meta_path = dir.join(META_FILE);
         if !meta_path.exists() {
-            return Err(CorpusError::NoIndex(dir.to_path_buf()));
+            return Err(
+                lost_settings(dir).unwrap_or_else(|| CorpusError::NoIndex(dir.to_path_buf()))
+            );
         }
         let meta: Meta = serde_json::from_slice(
             &std::fs::read(&meta_path).map_err(|e| CorpusError::io(&meta_path, e))?,
@@ -226,6 +228,9 @@ impl Index {
                 dir,
                 "an index already exists here; use Index::open",
             ));
+        }
+        if let Some(e) = lost_settings(dir) {
+            return Err(e);
         }
         std::fs::create_dir_all(dir).map_err(|e| CorpusError::io(dir, e))?;
         let (schema, _) = schema(lang);
@@ -384,6 +389,41 @@ impl Index {
         self.reader.searcher()
     }
 
+    /// Run a read of the index. tantivy panics on some damaged files (a
+    /// posting list overwritten in place); the panic is contained here and
+    /// becomes [`CorpusError::Damaged`], naming the folder, the files whose
+    /// checksums fail, and how to rebuild it.
+    pub(crate) fn guarded<T>(
+        &self,
+        read: impl FnOnce() -> Result<T, CorpusError>,
+    ) -> Result<T, CorpusError> {
+        use std::panic::{catch_unwind, AssertUnwindSafe};
+        catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            let bad = catch_unwind(AssertUnwindSafe(|| self.index.validate_checksum()));
+            let detail = match bad {
+                Ok(Ok(files)) if !files.is_empty() => {
+                    let mut names: Vec<String> =
+                        files.iter().map(|p| p.display().to_string()).collect();
+                    names.sort();
+                    format!(
+                        "checksum mismatch in {}; reading it failed: {what}",
+                        names.join(", ")
+                    )
+                }
+                _ => format!("reading it failed: {what}"),
+            };
+            Err(CorpusError::Damaged {
+                path: self.dir.clone(),
+                detail,
+            })
+        })
+    }
+
     fn rec_query(&self, rec: &str) -> Box<dyn Query> {
         Box::new(TermQuery::new(
             Term::from_field_text(self.f.rec, rec),
@@ -405,6 +445,10 @@ impl Index {
     }
 
     fn count(&self, q: &dyn Query) -> Result<u64, CorpusError> {
+        self.guarded(|| self.count_unguarded(q))
+    }
+
+    fn count_unguarded(&self, q: &dyn Query) -> Result<u64, CorpusError> {
         self.searcher()
             .search(q, &Count)
             .map(|n| n as u64)
@@ -428,6 +472,10 @@ impl Index {
 
     /// The full document with this id.
     pub fn document(&self, id: &str) -> Result<Option<Document>, CorpusError> {
+        self.guarded(|| self.document_unguarded(id))
+    }
+
+    fn document_unguarded(&self, id: &str) -> Result<Option<Document>, CorpusError> {
         let s = self.searcher();
         let top = s
             .search(&self.doc_query(id), &TopDocs::with_limit(1))
@@ -452,6 +500,10 @@ impl Index {
 
     /// The origin group of a document.
     pub fn origin_of(&self, id: &str) -> Result<Option<String>, CorpusError> {
+        self.guarded(|| self.origin_of_unguarded(id))
+    }
+
+    fn origin_of_unguarded(&self, id: &str) -> Result<Option<String>, CorpusError> {
         let s = self.searcher();
         let top = s
             .search(&self.doc_query(id), &TopDocs::with_limit(1))
@@ -506,6 +558,14 @@ impl Index {
 
     /// The `n` best passages for `query` by BM25 over title and passage text.
     pub fn bm25(&self, query: &str, n: usize) -> Result<Vec<(StoredPassage, f32)>, CorpusError> {
+        self.guarded(|| self.bm25_unguarded(query, n))
+    }
+
+    fn bm25_unguarded(
+        &self,
+        query: &str,
+        n: usize,
+    ) -> Result<Vec<(StoredPassage, f32)>, CorpusError> {
         let terms = self.query_terms(query)?;
         if terms.is_empty() || n == 0 {
             return Ok(Vec::new());
@@ -541,6 +601,10 @@ impl Index {
     /// The passage stored under a vector key (see [`dense::passage_key`]), if
     /// it is still in the index.
     pub fn passage_by_key(&self, key: u64) -> Result<Option<StoredPassage>, CorpusError> {
+        self.guarded(|| self.passage_by_key_unguarded(key))
+    }
+
+    fn passage_by_key_unguarded(&self, key: u64) -> Result<Option<StoredPassage>, CorpusError> {
         let q = TermQuery::new(
             Term::from_field_u64(self.f.pkey, key),
             IndexRecordOption::Basic,
@@ -561,6 +625,10 @@ impl Index {
 
     /// Documents, passages, origins, sources, kinds and size on disk.
     pub fn stats(&self) -> Result<IndexStats, CorpusError> {
+        self.guarded(|| self.stats_unguarded())
+    }
+
+    fn stats_unguarded(&self) -> Result<IndexStats, CorpusError> {
         let s = self.searcher();
         let terms_of = |field: Field| -> Result<HashSet<String>, CorpusError> {
             let mut out = HashSet::new();
@@ -633,6 +701,13 @@ impl Index {
     }
 
     fn find_origin_committed(&self, sig: &Signature) -> Result<Option<(String, f32)>, CorpusError> {
+        self.guarded(|| self.find_origin_committed_unguarded(sig))
+    }
+
+    fn find_origin_committed_unguarded(
+        &self,
+        sig: &Signature,
+    ) -> Result<Option<(String, f32)>, CorpusError> {
         let clauses: Vec<(Occur, Box<dyn Query>)> = sig
             .band_keys()
             .into_iter()
@@ -669,6 +744,21 @@ impl Index {
         }
         Ok(best)
     }
+}
+
+/// The error for a folder that holds tantivy's files but not
+/// `veracity-index.json` (deleted by hand?): neither opened nor overwritten.
+fn lost_settings(dir: &Path) -> Option<CorpusError> {
+    dir.join("meta.json").exists().then(|| {
+        CorpusError::index(
+            dir,
+            format!(
+                "the folder holds index files but not {META_FILE}, the index's settings; \
+                 restore that file (from a backup, or a copy from another index made with the same \
+                 settings), or move the folder away and rebuild it with `veracity index add`"
+            ),
+        )
+    })
 }
 
 fn dir_size(dir: &Path) -> u64 {

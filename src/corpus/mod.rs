@@ -140,6 +140,9 @@ pub enum CorpusError {
     },
     #[error("no index at {0}; create one with `veracity index add --index {0} ...`")]
     NoIndex(PathBuf),
+    /// An index whose files are damaged (tantivy failed, or panicked, on them).
+    #[error("the index at {path} is damaged ({detail}); rebuild it: move the folder away and run `veracity index add --index {path} ...` again with its inputs")]
+    Damaged { path: PathBuf, detail: String },
     #[error("{path}:{line}: {reason}")]
     Record {
         path: PathBuf,

@@ -309,3 +309,42 @@ fn rerank_choice_spreads_over_documents_first() {
     assert_eq!(spread_over_documents(&ids, 10), vec![0, 1, 2, 3, 4, 5]);
     assert!(spread_over_documents(&ids, 0).is_empty());
 }
+
+#[test]
+fn damaged_index_panic_becomes_an_error_naming_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut index = Index::create(dir.path(), Default::default()).unwrap();
+    {
+        let mut w = index.writer(WriterOptions::default(), None).unwrap();
+        for i in 0..300 {
+            w.add(&doc(&format!("d{i}"), "Library budget report", BUDGET))
+                .unwrap();
+        }
+        w.finish().unwrap();
+    }
+    drop(index);
+    // A panic inside a read (tantivy's bitpacker on an overwritten posting
+    // list) is contained; tests/corpus_cli.rs damages a real index.
+    let index = Index::open(dir.path()).unwrap();
+    let e = index
+        .guarded(|| -> Result<(), CorpusError> { panic!("bitpacker out of range") })
+        .unwrap_err();
+    assert!(matches!(e, CorpusError::Damaged { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
+    assert!(msg.contains("bitpacker out of range") && msg.contains("veracity index add"));
+}
+
+#[test]
+fn deleted_settings_file_is_reported_alike_by_open_and_create() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Index::create(dir.path(), Default::default()).unwrap());
+    std::fs::remove_file(dir.path().join("veracity-index.json")).unwrap();
+    let opened = Index::open(dir.path()).err().unwrap().to_string();
+    let created = Index::open_or_create(dir.path()).err().unwrap().to_string();
+    assert_eq!(opened, created);
+    assert!(
+        opened.contains("veracity-index.json") && opened.contains("rebuild"),
+        "{opened}"
+    );
+}

@@ -103,6 +103,10 @@ impl BertEncoder {
         } else {
             (serde_json::from_str(&config_text).map_err(bad_config)?, 0)
         };
+        check_config(&config).map_err(|reason| EmbedError::Manifest {
+            path: config_path.to_path_buf(),
+            reason,
+        })?;
         let mut name = m.name.clone();
         if readout.pooling == Pooling::Max {
             name.push_str("+max");
@@ -355,6 +359,37 @@ impl BertEncoder {
     }
 }
 
+/// Sizes a model cannot have (zero heads, layers or dimensions; a hidden size
+/// the heads do not divide), which would otherwise divide by zero or build
+/// empty tensors when the model is loaded. `Err` says what is wrong.
+fn check_config(c: &Config) -> std::result::Result<(), String> {
+    for (name, v) in [
+        ("vocab_size", c.vocab_size),
+        ("hidden_size", c.hidden_size),
+        ("num_hidden_layers", c.num_hidden_layers),
+        ("num_attention_heads", c.num_attention_heads),
+        ("intermediate_size", c.intermediate_size),
+        ("max_position_embeddings", c.max_position_embeddings),
+    ] {
+        if v == 0 {
+            return Err(format!("{name} is 0; a model needs at least 1"));
+        }
+    }
+    if c.hidden_size % c.num_attention_heads != 0 {
+        return Err(format!(
+            "hidden_size {} is not a multiple of num_attention_heads {}",
+            c.hidden_size, c.num_attention_heads
+        ));
+    }
+    if !(c.layer_norm_eps.is_finite() && c.layer_norm_eps > 0.0) {
+        return Err(format!(
+            "layer_norm_eps {} is not a small positive number",
+            c.layer_norm_eps
+        ));
+    }
+    Ok(())
+}
+
 /// The fields of an MPNet `config.json` the encoder reads.
 #[derive(Debug, serde::Deserialize)]
 struct MpnetConfig {
@@ -547,7 +582,19 @@ impl Encoder for BertEncoder {
 
 #[cfg(test)]
 mod tests {
-    use super::plan_batches;
+    use super::{check_config, plan_batches, Config};
+
+    #[test]
+    fn zero_attention_heads_in_config_is_an_error_not_a_panic() {
+        let config = |heads: usize| Config {
+            num_attention_heads: heads,
+            ..Config::default()
+        };
+        assert!(check_config(&config(12)).is_ok());
+        let e = check_config(&config(0)).unwrap_err();
+        assert!(e.contains("num_attention_heads is 0"), "{e}");
+        assert!(check_config(&config(5)).unwrap_err().contains("multiple"));
+    }
 
     #[test]
     fn batches_cover_every_index_once_and_respect_the_budget() {

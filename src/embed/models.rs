@@ -499,10 +499,43 @@ pub fn verify_files(m: &ModelManifest, files: &BTreeMap<String, PathBuf>) -> Res
     Ok(())
 }
 
-/// Size and modification time of each file when it was last verified.
+/// Size and modification time of each file when it was last verified, and a
+/// hash of sampled blocks of its content, so that a file changed in place
+/// with its size and time kept (a bad disk, a tool that restores times) is
+/// noticed at load without hashing every byte. A stamp without samples (an
+/// older one) matches nothing: the files are hashed once more.
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
 struct Stamp {
     files: BTreeMap<String, (u64, u128)>,
+    #[serde(default)]
+    samples: BTreeMap<String, String>,
+}
+
+/// Bytes per sampled block and blocks per file of a stamp's content check:
+/// 64 KiB read per file, the first and last block among them.
+const SAMPLE_BLOCK: u64 = 4096;
+const SAMPLE_BLOCKS: u64 = 16;
+
+/// SHA-256 (hex) of [`SAMPLE_BLOCKS`] blocks spread evenly over the file.
+fn sampled_hash(path: &Path, len: u64) -> Option<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = fs::File::open(path).ok()?;
+    let mut h = Sha256::new();
+    let mut buf = Vec::with_capacity(SAMPLE_BLOCK as usize);
+    let span = len.saturating_sub(SAMPLE_BLOCK);
+    for i in 0..SAMPLE_BLOCKS {
+        f.seek(SeekFrom::Start(span * i / (SAMPLE_BLOCKS - 1)))
+            .ok()?;
+        buf.clear();
+        (&mut f).take(SAMPLE_BLOCK).read_to_end(&mut buf).ok()?;
+        h.update(&buf);
+    }
+    Some(
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    )
 }
 
 fn stamp_of(m: &ModelManifest, dir: &Path) -> Option<Stamp> {
@@ -516,6 +549,8 @@ fn stamp_of(m: &ModelManifest, dir: &Path) -> Option<Stamp> {
             .ok()?
             .as_nanos();
         s.files.insert(f.path.clone(), (md.len(), mtime));
+        s.samples
+            .insert(f.path.clone(), sampled_hash(&dir.join(&f.path), md.len())?);
     }
     Some(s)
 }
@@ -973,5 +1008,43 @@ mod tests {
         let err = verify_dir(&m, dir.path()).unwrap_err();
         assert!(matches!(err, EmbedError::Checksum { .. }), "{err}");
         assert!(err.to_string().contains("a.txt"));
+    }
+
+    #[test]
+    fn verify_detects_a_change_that_keeps_size_and_mtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        fs::write(&path, b"hello").unwrap();
+        let m = one_file_manifest(HELLO_SHA);
+        verify_dir(&m, dir.path()).unwrap();
+        let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+        fs::write(&path, b"jello").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+        let err = verify_dir(&m, dir.path()).unwrap_err();
+        assert!(matches!(err, EmbedError::Checksum { .. }), "{err}");
+    }
+
+    #[test]
+    fn sampled_hash_covers_the_first_and_last_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let mut bytes = vec![7u8; 1 << 20];
+        fs::write(&path, &bytes).unwrap();
+        let len = bytes.len() as u64;
+        let before = sampled_hash(&path, len).unwrap();
+        for at in [0, bytes.len() - 1] {
+            bytes[at] ^= 1;
+            fs::write(&path, &bytes).unwrap();
+            assert_ne!(sampled_hash(&path, len).unwrap(), before, "byte {at}");
+            bytes[at] ^= 1;
+        }
+        fs::write(&path, &bytes).unwrap();
+        assert_eq!(sampled_hash(&path, len).unwrap(), before);
     }
 }

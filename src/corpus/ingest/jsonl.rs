@@ -112,7 +112,9 @@ pub fn read_from(
         if replaced {
             sink.warning(path, line, "invalid UTF-8 replaced with U+FFFD");
         }
-        let t = text.trim();
+        // A byte order mark left by an editor (plain files drop it on open;
+        // here for standard input and compressed files).
+        let t = text.trim_start_matches('\u{feff}').trim();
         if t.is_empty() {
             continue;
         }
@@ -150,6 +152,9 @@ impl Sink for ProgressTap<'_> {
     }
     fn warning(&mut self, path: &Path, line: u64, reason: &str) {
         self.sink.warning(path, line, reason)
+    }
+    fn error(&mut self, path: &Path, reason: &str) {
+        self.sink.error(path, reason)
     }
     fn progress(&mut self, bytes_in_file: u64) {
         if self.compressed {
@@ -198,6 +203,17 @@ mod tests {
             assert!(sink.skipped.is_empty());
             assert_eq!(sink.docs[0].source, "a");
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_in_a_compressed_file_does_not_cost_the_first_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bom.jsonl.zst");
+        let bytes = format!("\u{feff}{}", two_records());
+        std::fs::write(&p, zstd::encode_all(bytes.as_bytes(), 3).unwrap()).unwrap();
+        let mut sink = Collected::default();
+        read(&p, &IngestOptions::default(), &mut sink).unwrap();
+        assert_eq!(sink.docs.len(), 2, "{:?}", sink.skipped);
     }
 
     #[test]

@@ -72,6 +72,12 @@ pub trait Sink {
     fn warning(&mut self, path: &Path, line: u64, reason: &str);
     /// Input bytes consumed so far in the current file (for progress).
     fn progress(&mut self, _bytes_in_file: u64) {}
+    /// An input that could not be read at all (missing, unreadable, in an
+    /// encoding veracity does not read): an error of the run, not a record
+    /// skipped. By default it is reported as a skipped record at line 0.
+    fn error(&mut self, path: &Path, reason: &str) {
+        self.skipped(path, 0, reason);
+    }
 }
 
 /// A record that was skipped, or read with a problem, and why.
@@ -199,7 +205,7 @@ pub fn ingest_path(
     let format = match detect(path) {
         Ok(f) => f,
         Err(e) => {
-            sink.skipped(path, 0, &e.to_string());
+            sink.error(path, &e.to_string());
             return Ok(());
         }
     };
@@ -330,14 +336,93 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Open an input file; an unreadable one is reported to `sink` as skipped
+/// The byte-order mark of UTF-8, which readers drop.
+pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// The encoding named by a UTF-16 or UTF-32 byte-order mark at the start of
+/// `head`, if there is one: veracity reads UTF-8 only.
+pub fn foreign_bom(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"\xff\xfe\0\0") {
+        Some("UTF-32LE")
+    } else if head.starts_with(b"\0\0\xfe\xff") {
+        Some("UTF-32BE")
+    } else if head.starts_with(b"\xff\xfe") {
+        Some("UTF-16LE")
+    } else if head.starts_with(b"\xfe\xff") {
+        Some("UTF-16BE")
+    } else {
+        None
+    }
+}
+
+/// The error for a file in another Unicode encoding than UTF-8.
+pub fn encoding_error(encoding: &str) -> String {
+    format!("the file is {encoding} (it starts with a byte-order mark); veracity reads UTF-8: convert it, e.g. `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`")
+}
+
+/// Open an input file, positioned after a UTF-8 byte-order mark. A file that
+/// cannot be opened, or is UTF-16/UTF-32, is reported to `sink` as an error
 /// (the run goes on) and `None` is returned.
 pub fn open_or_skip(path: &Path, sink: &mut dyn Sink) -> Option<std::fs::File> {
-    match std::fs::File::open(path) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            sink.skipped(path, 0, &CorpusError::io(path, e).to_string());
+    use std::io::{Seek, SeekFrom};
+    let opened = std::fs::File::open(path).and_then(|mut f| {
+        let mut head = Vec::with_capacity(4);
+        (&mut f).take(4).read_to_end(&mut head)?;
+        if let Some(enc) = foreign_bom(&head) {
+            return Ok(Err(encoding_error(enc)));
+        }
+        let start = if head.starts_with(UTF8_BOM) { 3 } else { 0 };
+        f.seek(SeekFrom::Start(start))?;
+        Ok(Ok(f))
+    });
+    match opened {
+        Ok(Ok(f)) => Some(f),
+        Ok(Err(reason)) => {
+            sink.error(path, &reason);
             None
         }
+        Err(e) => {
+            sink.error(path, &CorpusError::io(path, e).to_string());
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect_file(name: &str, bytes: &[u8]) -> Collected {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        collect(&[p], &IngestOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn utf8_bom_does_not_cost_the_first_record() {
+        let mut jsonl = UTF8_BOM.to_vec();
+        jsonl.extend_from_slice(
+            b"{\"id\":\"a\",\"text\":\"First.\"}\n{\"id\":\"b\",\"text\":\"Second.\"}\n",
+        );
+        let c = collect_file("bom.jsonl", &jsonl);
+        assert_eq!(c.docs.len(), 2, "{:?}", c.skipped);
+        let mut csv = UTF8_BOM.to_vec();
+        csv.extend_from_slice(b"id,text\na,\"First\nline.\"\nb,Second.\n");
+        let c = collect_file("bom.csv", &csv);
+        assert_eq!(c.docs.len(), 2, "{:?}", c.skipped);
+        assert_eq!(c.docs[0].text, "First\nline.");
+    }
+
+    #[test]
+    fn utf16_input_is_an_error_naming_the_encoding() {
+        let text = "{\"id\":\"a\",\"text\":\"First.\"}\n";
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let c = collect_file("wide.jsonl", &utf16);
+        assert!(c.docs.is_empty());
+        assert_eq!(c.skipped.len(), 1);
+        assert!(c.skipped[0].reason.contains("UTF-16LE"), "{}", c.skipped[0]);
+        assert!(c.skipped[0].reason.contains("iconv"));
     }
 }

@@ -16,6 +16,12 @@ pub fn url_for(title: &str) -> String {
     format!("https://en.wikipedia.org/wiki/{}", title.replace(' ', "_"))
 }
 
+/// The most bytes of one page's wikitext that are kept (10 MB, far above the
+/// longest real article); the rest of a longer page (a damaged dump, a
+/// decompression bomb) is dropped with a warning, so that one page cannot
+/// take the memory of the run.
+pub const MAX_PAGE_TEXT: usize = 10_000_000;
+
 #[derive(Default)]
 struct Page {
     title: String,
@@ -23,6 +29,8 @@ struct Page {
     id: String,
     redirect: bool,
     text: String,
+    /// Bytes of text dropped past [`MAX_PAGE_TEXT`].
+    dropped: u64,
 }
 
 #[derive(PartialEq)]
@@ -121,15 +129,13 @@ fn read_from<R: BufRead>(
             }
             Event::Text(t) => {
                 if let Some(p) = page.as_mut() {
-                    let s = t
-                        .decode()
-                        .map_err(|e| CorpusError::Invalid(e.to_string()))?;
+                    let s = page_text(&t, path, pages, sink);
                     push(p, &slot, &s);
                 }
             }
             Event::CData(t) => {
                 if let Some(p) = page.as_mut() {
-                    let s = String::from_utf8_lossy(&t.into_inner()).into_owned();
+                    let s = page_text(&t, path, pages, sink);
                     push(p, &slot, &s);
                 }
             }
@@ -138,9 +144,7 @@ fn read_from<R: BufRead>(
                     let s = match r.resolve_char_ref() {
                         Ok(Some(c)) => c.to_string(),
                         _ => {
-                            let name = r
-                                .decode()
-                                .map_err(|e| CorpusError::Invalid(e.to_string()))?;
+                            let name = page_text(&r, path, pages, sink);
                             quick_xml::escape::resolve_predefined_entity(&name)
                                 .map(str::to_string)
                                 .unwrap_or_else(|| format!("&{name};"))
@@ -153,6 +157,17 @@ fn read_from<R: BufRead>(
                 if e.local_name().as_ref() == b"page" {
                     if let Some(p) = page.take() {
                         pages += 1;
+                        if p.dropped > 0 {
+                            sink.warning(
+                                path,
+                                0,
+                                &format!(
+                                    "page {pages} ({}): text longer than {MAX_PAGE_TEXT} bytes; the last {} bytes dropped",
+                                    p.title.trim(),
+                                    p.dropped
+                                ),
+                            );
+                        }
                         if let Some(doc) = to_document(p, &source, opts) {
                             sink.document(doc)?;
                         }
@@ -171,12 +186,38 @@ fn read_from<R: BufRead>(
     Ok(())
 }
 
+/// The text of an event; invalid UTF-8 is replaced with U+FFFD and reported
+/// (the page is kept, as JSONL keeps such a line).
+fn page_text(bytes: &[u8], path: &Path, pages: u64, sink: &mut dyn Sink) -> String {
+    let (s, replaced) = super::lossy(bytes);
+    if replaced {
+        sink.warning(
+            path,
+            0,
+            &format!("page {}: invalid UTF-8 replaced with U+FFFD", pages + 1),
+        );
+    }
+    s
+}
+
 fn push(p: &mut Page, slot: &Slot, s: &str) {
     match slot {
         Slot::Title => p.title.push_str(s),
         Slot::Ns => p.ns.push_str(s),
         Slot::Id => p.id.push_str(s),
-        Slot::Text => p.text.push_str(s),
+        Slot::Text => {
+            let room = MAX_PAGE_TEXT.saturating_sub(p.text.len());
+            if s.len() <= room {
+                p.text.push_str(s);
+            } else {
+                let mut cut = room;
+                while !s.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                p.text.push_str(&s[..cut]);
+                p.dropped += (s.len() - cut) as u64;
+            }
+        }
         Slot::None => {}
     }
 }
@@ -220,7 +261,54 @@ mod tests {
         fn skipped(&mut self, _: &Path, _: u64, reason: &str) {
             self.1.push(reason.to_string());
         }
-        fn warning(&mut self, _: &Path, _: u64, _: &str) {}
+        fn warning(&mut self, _: &Path, _: u64, reason: &str) {
+            self.1.push(format!("warning: {reason}"));
+        }
+    }
+
+    #[test]
+    fn page_text_is_capped_with_a_warning() {
+        let long = "Word é. ".repeat(MAX_PAGE_TEXT / 9 + 1000);
+        let xml = format!("<mediawiki><page><title>Long Page</title><ns>0</ns><id>1</id><revision><text>{long}</text></revision></page><page><title>Short</title><ns>0</ns><id>2</id><revision><text>Short text.</text></revision></page></mediawiki>");
+        let c = read_xml(xml.as_bytes());
+        assert_eq!(c.0.len(), 2);
+        assert!(c.0[0].text.len() <= MAX_PAGE_TEXT);
+        assert!(c.0[0].text.len() > MAX_PAGE_TEXT / 2);
+        assert_eq!(c.1.len(), 1, "{:?}", c.1);
+        assert!(
+            c.1[0].contains("page 1 (Long Page): text longer than"),
+            "{:?}",
+            c.1
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_page_is_replaced_and_the_rest_kept() {
+        let mut xml = b"<mediawiki><page><title>Bad \xff Town</title><ns>0</ns><id>1</id><revision><text>Text with \xfe\xff bytes.</text></revision></page>".to_vec();
+        xml.extend_from_slice(b"<page><title>Good Town</title><ns>0</ns><id>2</id><revision><text>Fine text.</text></revision></page></mediawiki>");
+        let c = read_xml(&xml);
+        let titles: Vec<&str> = c.0.iter().map(|d| d.title.as_str()).collect();
+        assert_eq!(titles, ["Bad \u{fffd} Town", "Good Town"]);
+        assert!(c.0[0].text.contains("Text with \u{fffd}"));
+        assert!(
+            !c.1.is_empty() && c.1.iter().all(|r| r.contains("page 1: invalid UTF-8")),
+            "{:?}",
+            c.1
+        );
+    }
+
+    /// The documents of a dump, and what was skipped or warned about.
+    fn read_xml(xml: &[u8]) -> Collect {
+        let mut c = Collect(Vec::new(), Vec::new());
+        read_from(
+            Path::new("t.xml"),
+            xml,
+            &IngestOptions::default(),
+            &mut c,
+            &|| 0,
+        )
+        .unwrap();
+        c
     }
 
     #[test]
@@ -231,15 +319,7 @@ mod tests {
 <page><title>Beta (disambiguation)</title><ns>0</ns><id>3</id><revision><text>Beta may mean</text></revision></page>
 <page><title>Talk:Alpha Town</title><ns>1</ns><id>4</id><revision><text>chat</text></revision></page>
 </mediawiki>"#;
-        let mut c = Collect(Vec::new(), Vec::new());
-        read_from(
-            Path::new("t.xml"),
-            xml.as_bytes(),
-            &IngestOptions::default(),
-            &mut c,
-            &|| 0,
-        )
-        .unwrap();
+        let c = read_xml(xml.as_bytes());
         assert_eq!(c.0.len(), 1, "{:?}", c.0);
         assert_eq!(c.0[0].title, "Alpha Town");
         assert_eq!(c.0[0].text, "Alpha Town is a town & port.");
@@ -247,6 +327,6 @@ mod tests {
             c.0[0].url.as_deref(),
             Some("https://en.wikipedia.org/wiki/Alpha_Town")
         );
-        assert!(c.1.is_empty());
+        assert!(c.1.is_empty(), "{:?}", c.1);
     }
 }

@@ -38,63 +38,31 @@ pub struct Dataset {
     pub skipped: usize,
 }
 
-/// Parse delimited text into records with the line number each starts on.
-/// `quoted`: honour RFC 4180 double quotes (fields may span lines).
+/// Parse delimited text into records with the line number each starts on
+/// (the `csv` crate; blank lines are skipped, rows may have any number of
+/// fields). `quoted`: honour RFC 4180 double quotes (fields may span lines).
 pub fn parse_delimited(text: &str, delim: char, quoted: bool) -> Vec<(usize, Vec<String>)> {
+    use crate::corpus::ingest::csv::Records;
+    let delim = u8::try_from(delim).expect("an ASCII delimiter");
+    let bytes = text.as_bytes();
+    let mut rdr = Records::new(
+        bytes,
+        delim,
+        quoted,
+        bytes.len() as u64,
+        bytes.last() == Some(&b'\n'),
+    );
     let mut records = Vec::new();
-    let mut field = String::new();
-    let mut fields = Vec::new();
-    let mut in_quotes = false;
-    let mut line = 1usize;
-    let mut rec_line = 1usize;
-    let mut chars = text.chars().peekable();
-    let mut at_field_start = true;
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    in_quotes = false;
-                }
-            } else {
-                if c == '\n' {
-                    line += 1;
-                }
-                field.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' if quoted && at_field_start => {
-                in_quotes = true;
-                at_field_start = false;
-            }
-            c if c == delim => {
-                fields.push(std::mem::take(&mut field));
-                at_field_start = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                fields.push(std::mem::take(&mut field));
-                let rec = std::mem::take(&mut fields);
-                if !(rec.len() == 1 && rec[0].is_empty()) {
-                    records.push((rec_line, rec));
-                }
-                line += 1;
-                rec_line = line;
-                at_field_start = true;
-            }
-            c => {
-                field.push(c);
-                at_field_start = false;
-            }
-        }
-    }
-    if !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        records.push((rec_line, fields));
+    let mut rec = csv::ByteRecord::new();
+    // Reading a `&str` cannot fail: no I/O, and the text is UTF-8.
+    while let Ok(Some(span)) = rdr.next(&mut rec) {
+        let line = if span.breaks > 0 {
+            span.line_in(&bytes[span.from as usize..span.to as usize])
+        } else {
+            span.line
+        };
+        let fields = rec.iter().map(|f| String::from_utf8_lossy(f).into_owned());
+        records.push((line as usize, fields.collect()));
     }
     records
 }
