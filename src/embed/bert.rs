@@ -375,7 +375,7 @@ fn check_config(c: &Config) -> std::result::Result<(), String> {
             return Err(format!("{name} is 0; a model needs at least 1"));
         }
     }
-    if c.hidden_size % c.num_attention_heads != 0 {
+    if !c.hidden_size.is_multiple_of(c.num_attention_heads) {
         return Err(format!(
             "hidden_size {} is not a multiple of num_attention_heads {}",
             c.hidden_size, c.num_attention_heads
