@@ -772,12 +772,17 @@ impl Fitted {
             .map(|t| super::features::words(t).len() >= REPETITION_MIN_WORDS)
             .collect();
         let flagged: Vec<bool> = out.iter().map(|d| d.flagged).collect();
-        let partners = phrase_partners(texts);
-        for i in 0..probs.len() {
+        let phrases = PhraseLinks::new(texts, &flagged);
+        let n = probs.len();
+        for i in 0..n {
             if !long[i] {
                 continue;
             }
-            let copies: Vec<usize> = (0..probs.len())
+            // Copies are looked for among the REPETITION_WINDOW sentences on
+            // either side: all of them in any article of news length, and
+            // linear time in a pathological one.
+            let near = i.saturating_sub(REPETITION_WINDOW)..(i + REPETITION_WINDOW + 1).min(n);
+            let copies: Vec<usize> = near
                 .filter(|&j| j != i && long[j] && crate::embed::dot(&embs[i], &embs[j]) >= tau)
                 .collect();
             let copied = !copies.is_empty() && (flagged[i] || copies.iter().any(|&j| flagged[j]));
@@ -788,9 +793,7 @@ impl Fitted {
                         .map(|&j| probs[i][0].max(probs[j][0]))
                         .fold(0.0f32, f32::max),
                 )
-            } else if flagged[i] && !partners[i].is_empty()
-                || partners[i].iter().any(|&j| flagged[j])
-            {
+            } else if flagged[i] && phrases.linked[i] || phrases.linked_to_flagged[i] {
                 Some(probs[i][0])
             } else {
                 None
@@ -817,11 +820,41 @@ pub const REPETITION_PHRASE_WORDS: usize = 6;
 /// repetition rule.
 pub const REPETITION_PHRASE_SENTENCES: usize = 3;
 
-/// For each sentence, the other sentences of the article it shares a phrase
-/// of [`REPETITION_PHRASE_WORDS`] words with, counting only phrases that
-/// occur in at least [`REPETITION_PHRASE_SENTENCES`] sentences (a slogan
-/// repeated through the text, also inside longer sentences).
-pub fn phrase_partners(texts: &[&str]) -> Vec<Vec<usize>> {
+/// Sentences compared for copies on either side of a sentence in the
+/// repetition rule (every pair in articles up to this many sentences).
+pub const REPETITION_WINDOW: usize = 1000;
+
+/// What the repetition rule needs of [`phrase_partners`], in time linear in
+/// the article: whether a sentence shares a repeated phrase with another,
+/// and whether one of those others is flagged.
+struct PhraseLinks {
+    linked: Vec<bool>,
+    linked_to_flagged: Vec<bool>,
+}
+
+impl PhraseLinks {
+    fn new(texts: &[&str], flagged: &[bool]) -> Self {
+        let mut linked = vec![false; texts.len()];
+        let mut linked_to_flagged = vec![false; texts.len()];
+        for group in phrase_groups(texts) {
+            let n_flagged = group.iter().filter(|&&i| flagged[i]).count();
+            for &i in &group {
+                linked[i] = true;
+                if n_flagged > usize::from(flagged[i]) {
+                    linked_to_flagged[i] = true;
+                }
+            }
+        }
+        PhraseLinks {
+            linked,
+            linked_to_flagged,
+        }
+    }
+}
+
+/// The sentences of each phrase of [`REPETITION_PHRASE_WORDS`] words that
+/// occurs in at least [`REPETITION_PHRASE_SENTENCES`] sentences.
+fn phrase_groups(texts: &[&str]) -> Vec<Vec<usize>> {
     let mut by_phrase: std::collections::HashMap<Vec<String>, Vec<usize>> =
         std::collections::HashMap::new();
     for (i, t) in texts.iter().enumerate() {
@@ -832,12 +865,20 @@ pub fn phrase_partners(texts: &[&str]) -> Vec<Vec<usize>> {
             }
         }
     }
-    let mut out = vec![Vec::new(); texts.len()];
-    for group in by_phrase
-        .values()
+    by_phrase
+        .into_values()
         .filter(|g| g.len() >= REPETITION_PHRASE_SENTENCES)
-    {
-        for &i in group {
+        .collect()
+}
+
+/// For each sentence, the other sentences of the article it shares a phrase
+/// of [`REPETITION_PHRASE_WORDS`] words with, counting only phrases that
+/// occur in at least [`REPETITION_PHRASE_SENTENCES`] sentences (a slogan
+/// repeated through the text, also inside longer sentences).
+pub fn phrase_partners(texts: &[&str]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); texts.len()];
+    for group in phrase_groups(texts) {
+        for &i in &group {
             out[i].extend(group.iter().copied().filter(|&j| j != i));
         }
     }
@@ -1040,6 +1081,17 @@ mod tests {
         // A phrase in only two sentences links nothing.
         assert!(phrase_partners(&texts[..3]).iter().all(Vec::is_empty));
         assert!(phrase_partners(&[]).is_empty());
+        // The linear form the rule uses agrees with the partner lists.
+        let flagged = [false, false, false, true, false];
+        let links = PhraseLinks::new(&texts, &flagged);
+        for i in 0..texts.len() {
+            assert_eq!(links.linked[i], !p[i].is_empty(), "{i}");
+            assert_eq!(
+                links.linked_to_flagged[i],
+                p[i].iter().any(|&j| flagged[j]),
+                "{i}"
+            );
+        }
     }
 
     #[test]
