@@ -1084,11 +1084,11 @@ mod tests {
         // The linear form the rule uses agrees with the partner lists.
         let flagged = [false, false, false, true, false];
         let links = PhraseLinks::new(&texts, &flagged);
-        for i in 0..texts.len() {
-            assert_eq!(links.linked[i], !p[i].is_empty(), "{i}");
+        for (i, partners) in p.iter().enumerate() {
+            assert_eq!(links.linked[i], !partners.is_empty(), "{i}");
             assert_eq!(
                 links.linked_to_flagged[i],
-                p[i].iter().any(|&j| flagged[j]),
+                partners.iter().any(|&j| flagged[j]),
                 "{i}"
             );
         }
