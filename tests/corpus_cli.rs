@@ -10,15 +10,8 @@ mod common;
 use common::veracity;
 
 fn add(index: &Path, args: &[&str]) -> (String, String) {
-    let out = veracity()
-        .args(["index", "add", "--index"])
-        .arg(index)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "index add failed: {stdout}\n{stderr}");
+    let (code, stdout, stderr) = add_status(index, args);
+    assert_eq!(code, Some(0), "index add failed: {stdout}\n{stderr}");
     (stdout, stderr)
 }
 

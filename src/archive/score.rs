@@ -104,6 +104,28 @@ pub struct ScoreSummary {
     pub seconds: f64,
 }
 
+impl std::fmt::Display for ScoreSummary {
+    /// The closing summary line of a run.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "read {} articles: scored {} ({} replacing older results), unchanged {}, duplicates {}, \
+             failed {}; {} warnings, {} unreadable dates; {} sentences; {:.1}s ({:.2} articles/s)",
+            self.read,
+            self.scored,
+            self.rescored,
+            self.unchanged,
+            self.duplicates,
+            self.failed,
+            self.warnings,
+            self.unreadable_dates,
+            self.sentences,
+            self.seconds,
+            self.scored as f64 / self.seconds.max(1e-9),
+        )
+    }
+}
+
 /// Reports a run's progress (a progress bar); the defaults do nothing.
 pub trait ScoreProgress: Sync {
     /// What the run is doing now, e.g. "indexing cross-references".

@@ -4,16 +4,15 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use veracity::archive::export::{export, ExportFormat};
 use veracity::archive::report::{self as areport, GroupBy, Period, ReportOptions};
-use veracity::archive::{self, Output, ScoreOptions, ScoreProgress, ScoreSummary, Store};
+use veracity::archive::{self, Output, ScoreOptions, Store};
 use veracity::corpus::ingest::{FieldMap, IngestOptions};
 use veracity::corpus::DocKind;
+use veracity::progress::ScoreBar;
 
 use super::check::EvidenceArgs;
 use super::index::FieldArgs;
@@ -148,64 +147,6 @@ pub fn run(g: &GlobalArgs, cmd: &ArchiveCmd) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The progress bar of a run: articles done (of the total when known),
-/// rate, ETA, and the skipped and failed counts.
-struct Bar {
-    bar: Mutex<ProgressBar>,
-}
-
-impl Bar {
-    fn new() -> Self {
-        Bar {
-            bar: Mutex::new(ProgressBar::hidden()),
-        }
-    }
-}
-
-impl ScoreProgress for Bar {
-    fn phase(&self, name: &str, total: Option<u64>) {
-        let mut b = self.bar.lock().expect("progress lock");
-        if name != "scoring" {
-            if b.is_hidden() {
-                *b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                b.set_style(
-                    ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                b.enable_steady_tick(std::time::Duration::from_millis(200));
-            }
-            b.set_message(name.to_string());
-            return;
-        }
-        b.finish_and_clear();
-        *b = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-        let template = if total.is_some() {
-            "{spinner} scoring [{bar:30}] {pos}/{len} articles ({per_sec}, eta {eta}) {msg}"
-        } else {
-            "{spinner} scoring {pos} articles ({per_sec}, {elapsed}) {msg}"
-        };
-        b.set_style(
-            ProgressStyle::with_template(template)
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-    }
-
-    fn update(&self, s: &ScoreSummary) {
-        let b = self.bar.lock().expect("progress lock");
-        b.set_position(s.read);
-        b.set_message(format!(
-            "{} scored, {} unchanged, {} failed",
-            s.scored, s.unchanged, s.failed
-        ));
-    }
-
-    fn note(&self, line: &str) {
-        let b = self.bar.lock().expect("progress lock");
-        b.suspend(|| eprintln!("{line}"));
-    }
-}
-
 fn score(g: &GlobalArgs, a: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let to_stdout = a.db.as_os_str() == "-";
     // The indexes go to the archive job (they are part of its settings).
@@ -248,29 +189,13 @@ fn score(g: &GlobalArgs, a: &ScoreArgs) -> anyhow::Result<ExitCode> {
     } else {
         Output::Database(a.db.clone())
     };
-    let bar = Bar::new();
+    let bar = ScoreBar::new();
     let s = archive::score(builder, &opts, output, &bar)?;
-    bar.bar.lock().expect("progress lock").finish_and_clear();
-    let line = format!(
-        "read {} articles: scored {} ({} replacing older results), unchanged {}, duplicates {}, \
-         failed {}; {} warnings, {} unreadable dates; {} sentences; {:.1}s ({:.2} articles/s){}",
-        s.read,
-        s.scored,
-        s.rescored,
-        s.unchanged,
-        s.duplicates,
-        s.failed,
-        s.warnings,
-        s.unreadable_dates,
-        s.sentences,
-        s.seconds,
-        s.scored as f64 / s.seconds.max(1e-9),
-        if to_stdout {
-            String::new()
-        } else {
-            format!("; database {}", a.db.display())
-        }
-    );
+    bar.finish();
+    let mut line = s.to_string();
+    if !to_stdout {
+        line.push_str(&format!("; database {}", a.db.display()));
+    }
     if to_stdout {
         eprintln!("{line}");
     } else {
@@ -332,7 +257,7 @@ fn export_table(a: &ExportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn import(a: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let bar = Bar::new();
+    let bar = ScoreBar::new();
     let (records, failures) = archive::import(&a.db, &a.inputs, a.batch, &bar)?;
     println!(
         "imported {records} articles and {failures} failures into {}",
