@@ -100,23 +100,14 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Table {
-    Articles,
-    Claims,
-    Evidence,
-    Techniques,
-    Failures,
-}
-
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Results database written by `archive score`.
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
     /// Table to export.
-    #[arg(long, value_enum)]
-    pub table: Table,
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(archive::TABLES))]
+    pub table: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
     pub format: ExportFormat,
@@ -242,13 +233,7 @@ fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
 fn export_table(a: &ExportArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open_reader(&a.db)?;
     let mut out = output(&a.output)?;
-    let table = match a.table {
-        Table::Articles => "articles",
-        Table::Claims => "claims",
-        Table::Evidence => "evidence",
-        Table::Techniques => "techniques",
-        Table::Failures => "failures",
-    };
+    let table = a.table.as_str();
     let n = export(&store, table, a.format, &mut out)?;
     if a.output.is_some() {
         eprintln!("{n} rows of {table} written");
