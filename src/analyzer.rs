@@ -343,6 +343,20 @@ impl Analyzer {
         self.searcher = Some(HybridSearcher::shared(indexes, Some(self.plain.clone())));
     }
 
+    /// Search the evidence sources as the claim check does: the `k` best
+    /// passages of the indexes (one ranking over all of them), then the `k`
+    /// best of each other retriever. Empty without evidence sources.
+    pub fn search(&self, query: &str, k: usize) -> Result<Vec<Hit>> {
+        let mut hits = Vec::new();
+        if let Some(s) = &self.searcher {
+            hits.extend(s.search(query, k)?);
+        }
+        for r in &self.retrievers {
+            hits.extend(r.search(query, k)?);
+        }
+        Ok(hits)
+    }
+
     /// Check one claim against the evidence sources.
     pub fn check(&self, claim: &str) -> Result<Verdict> {
         self.check_in(claim, &[], &|_| false)

@@ -20,6 +20,8 @@ pub mod progress;
 pub mod propaganda;
 pub mod report;
 pub mod rng;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod text;
 pub mod train;
 pub mod verdict;

@@ -12,6 +12,8 @@ mod index;
 mod models;
 mod propaganda;
 mod search;
+#[cfg(feature = "serve")]
+mod serve;
 mod train;
 
 use std::path::PathBuf;
@@ -138,6 +140,9 @@ pub enum Command {
     /// Measure a component on labelled data and print its metrics.
     #[command(subcommand)]
     Eval(eval::EvalCmd),
+    /// Serve the analysis page and an HTTP API (analyze, check, search, metrics, OpenAPI).
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 fn init_logging(verbose: u8) {
@@ -216,6 +221,8 @@ pub fn main() -> ExitCode {
         Command::Train(c) => train::run(&cli.global, c),
         Command::Eval(c) => eval::run(&cli.global, c),
         Command::Bench(c) => bench::run(&cli.global, c),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(&cli.global, a),
     };
     match result {
         Ok(code) => code,

@@ -30,6 +30,7 @@ pub use index::{AddOutcome, Index, IndexStats, StoredPassage, Writer, WriterOpti
 pub use search::{Fusion, FusionLevel, HybridSearcher, SearchMode, SearchOptions};
 
 /// What kind of evidence a document is.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum DocKind {
@@ -88,6 +89,7 @@ pub struct Document {
 }
 
 /// One retrieved passage.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     pub doc_id: String,

@@ -23,7 +23,8 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-const CSS: &str = r#"
+/// The report's style sheet (also the `veracity serve` page's).
+pub(crate) const CSS: &str = r#"
 :root{--fg:#1d232a;--muted:#5f6b76;--bg:#f6f7f9;--card:#fff;--line:#dde2e7;
 --ok:#1f7a3f;--ok-bg:#e3f4e8;--one:#0b6e85;--one-bg:#e0f2f6;--bad:#b3261e;--bad-bg:#fbe5e3;
 --mix:#8a5a00;--mix-bg:#fdf1d6;--none:#56606b;--none-bg:#eceff2;--hl:#fff0a8}
@@ -138,6 +139,98 @@ fn article_text(o: &mut String, a: &ArticleReport) {
     o.push_str("</p></div>");
 }
 
+/// One article's part of the page: header, verdict counts, propaganda,
+/// claim cards with their evidence, the article text with highlights.
+pub(crate) fn article_html(o: &mut String, a: &ArticleReport) {
+    let _ = write!(
+        o,
+        "<header><h1>{}</h1><p class=\"meta\">{} · {} sentences · {} claims checked</p></header>",
+        esc(a.title.as_deref().unwrap_or("(untitled)")),
+        esc(&a.path),
+        a.sentences,
+        a.claims_extracted
+    );
+    o.push_str("<ul class=\"counts\">");
+    for (k, n) in a.verdict_counts.iter().filter(|(_, &n)| n > 0) {
+        let _ = write!(
+            o,
+            "<li class=\"badge v-{}\">{} · {n}</li>",
+            k.as_str(),
+            label(*k)
+        );
+    }
+    o.push_str("</ul>");
+    if let Some(p) = &a.propaganda {
+        let _ = write!(
+            o,
+            "<h2>Propaganda</h2><div class=\"card\"><div class=\"row\"><strong>{:.0}%</strong> {} risk · confidence {:.2}</div>\
+<div class=\"gauge\"><i style=\"width:{:.0}%\"></i></div><div>{}</div>",
+            p.score,
+            esc(&p.risk),
+            p.confidence,
+            p.score.clamp(0.0, 100.0),
+            esc(&p.summary)
+        );
+        let used: Vec<_> = p.techniques.iter().filter(|t| t.count > 0).collect();
+        if !used.is_empty() {
+            o.push_str("<ul class=\"tech\">");
+            for t in used {
+                let _ = write!(
+                    o,
+                    "<li>{} · {}</li>",
+                    esc(&t.name.replace('_', " ")),
+                    t.count
+                );
+            }
+            o.push_str("</ul>");
+        }
+        o.push_str("</div>");
+    }
+    o.push_str("<h2>Claims</h2>");
+    if a.claims.is_empty() {
+        o.push_str(
+            "<div class=\"card\">No check-worthy factual claim was found in this article.</div>",
+        );
+    }
+    for c in &a.claims {
+        let v = c.verdict.as_str();
+        let _ = write!(
+            o,
+            "<article class=\"card claim b-{v}\"><div class=\"row\"><span class=\"badge v-{v}\">{l}</span>\
+<span class=\"bar\" title=\"confidence\"><i style=\"width:{w:.0}%\"></i></span>confidence {c:.2}</div>\
+<q>{t}</q><p class=\"expl\">{e}</p><p class=\"meta\">bytes {s}–{en} · check-worthiness {cw:.2}</p>",
+            l = label(c.verdict),
+            w = c.confidence * 100.0,
+            c = c.confidence,
+            t = esc(c.text.trim()),
+            e = esc(&c.explanation),
+            s = c.start,
+            en = c.end,
+            cw = c.checkworthiness,
+        );
+        if !c.evidence.is_empty() {
+            o.push_str("<ul class=\"ev\">");
+            for e in c.evidence.iter().take(EVIDENCE_SHOWN) {
+                evidence_item(o, e);
+            }
+            o.push_str("</ul>");
+            if c.evidence.len() > EVIDENCE_SHOWN {
+                let _ = write!(
+                    o,
+                    "<details><summary>+{} more</summary><ul class=\"ev\">",
+                    c.evidence.len() - EVIDENCE_SHOWN
+                );
+                for e in &c.evidence[EVIDENCE_SHOWN..] {
+                    evidence_item(o, e);
+                }
+                o.push_str("</ul></details>");
+            }
+        }
+        o.push_str("</article>");
+    }
+    article_text(o, a);
+}
+
 /// Render `r` as one self-contained HTML page.
 pub fn render_html(r: &Report) -> String {
     let mut o = String::new();
@@ -154,91 +247,7 @@ pub fn render_html(r: &Report) -> String {
         esc(&page_title)
     );
     for a in &r.articles {
-        let _ = write!(
-            o,
-            "<header><h1>{}</h1><p class=\"meta\">{} · {} sentences · {} claims checked</p></header>",
-            esc(a.title.as_deref().unwrap_or("(untitled)")),
-            esc(&a.path),
-            a.sentences,
-            a.claims_extracted
-        );
-        o.push_str("<ul class=\"counts\">");
-        for (k, n) in a.verdict_counts.iter().filter(|(_, &n)| n > 0) {
-            let _ = write!(
-                o,
-                "<li class=\"badge v-{}\">{} · {n}</li>",
-                k.as_str(),
-                label(*k)
-            );
-        }
-        o.push_str("</ul>");
-        if let Some(p) = &a.propaganda {
-            let _ = write!(
-                o,
-                "<h2>Propaganda</h2><div class=\"card\"><div class=\"row\"><strong>{:.0}%</strong> {} risk · confidence {:.2}</div>\
-<div class=\"gauge\"><i style=\"width:{:.0}%\"></i></div><div>{}</div>",
-                p.score,
-                esc(&p.risk),
-                p.confidence,
-                p.score.clamp(0.0, 100.0),
-                esc(&p.summary)
-            );
-            let used: Vec<_> = p.techniques.iter().filter(|t| t.count > 0).collect();
-            if !used.is_empty() {
-                o.push_str("<ul class=\"tech\">");
-                for t in used {
-                    let _ = write!(
-                        o,
-                        "<li>{} · {}</li>",
-                        esc(&t.name.replace('_', " ")),
-                        t.count
-                    );
-                }
-                o.push_str("</ul>");
-            }
-            o.push_str("</div>");
-        }
-        o.push_str("<h2>Claims</h2>");
-        if a.claims.is_empty() {
-            o.push_str("<div class=\"card\">No check-worthy factual claim was found in this article.</div>");
-        }
-        for c in &a.claims {
-            let v = c.verdict.as_str();
-            let _ = write!(
-                o,
-                "<article class=\"card claim b-{v}\"><div class=\"row\"><span class=\"badge v-{v}\">{l}</span>\
-<span class=\"bar\" title=\"confidence\"><i style=\"width:{w:.0}%\"></i></span>confidence {c:.2}</div>\
-<q>{t}</q><p class=\"expl\">{e}</p><p class=\"meta\">bytes {s}–{en} · check-worthiness {cw:.2}</p>",
-                l = label(c.verdict),
-                w = c.confidence * 100.0,
-                c = c.confidence,
-                t = esc(c.text.trim()),
-                e = esc(&c.explanation),
-                s = c.start,
-                en = c.end,
-                cw = c.checkworthiness,
-            );
-            if !c.evidence.is_empty() {
-                o.push_str("<ul class=\"ev\">");
-                for e in c.evidence.iter().take(EVIDENCE_SHOWN) {
-                    evidence_item(&mut o, e);
-                }
-                o.push_str("</ul>");
-                if c.evidence.len() > EVIDENCE_SHOWN {
-                    let _ = write!(
-                        o,
-                        "<details><summary>+{} more</summary><ul class=\"ev\">",
-                        c.evidence.len() - EVIDENCE_SHOWN
-                    );
-                    for e in &c.evidence[EVIDENCE_SHOWN..] {
-                        evidence_item(&mut o, e);
-                    }
-                    o.push_str("</ul></details>");
-                }
-            }
-            o.push_str("</article>");
-        }
-        article_text(&mut o, a);
+        article_html(&mut o, a);
     }
     let _ = writeln!(
         o,

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::verdict::{Evidence, VerdictKind};
 
-pub(crate) use html::esc;
 pub use html::render_html;
+pub(crate) use html::{article_html, esc, CSS};
 pub use markdown::render_markdown;
 pub use text::render_text;
 
@@ -29,6 +29,7 @@ pub const EVIDENCE_SHOWN: usize = 3;
 pub const DISCLAIMER: &str = "This analysis is automatic: claims, evidence and verdicts come from a language model and the corpora searched, and can be wrong or incomplete. Use it as a starting point for checking, not as a final judgement.";
 
 /// A report over one or more articles.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
@@ -39,6 +40,7 @@ pub struct Report {
 }
 
 /// The analysis of one article.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleReport {
     /// The file as given on the command line ("-" for standard input).
@@ -57,6 +59,7 @@ pub struct ArticleReport {
 }
 
 /// One checked claim.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimReport {
     /// Index of the sentence in the article.
@@ -75,6 +78,7 @@ pub struct ClaimReport {
 }
 
 /// The propaganda block (schema of `veracity propaganda --json`).
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Propaganda {
     /// Article score, 0–100 (%).
@@ -88,6 +92,7 @@ pub struct Propaganda {
 }
 
 /// One technique across the article.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TechniqueSummary {
     pub name: String,
@@ -99,6 +104,7 @@ pub struct TechniqueSummary {
 }
 
 /// A sentence with the techniques detected in it.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PropagandaSentence {
     pub index: usize,
@@ -109,6 +115,7 @@ pub struct PropagandaSentence {
 }
 
 /// A technique detected in a sentence and its score.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TechniqueScore {
     pub name: String,

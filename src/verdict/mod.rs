@@ -83,6 +83,7 @@ pub struct Passage {
 }
 
 /// The claim-level verdict.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
@@ -133,6 +134,7 @@ impl fmt::Display for VerdictKind {
 }
 
 /// One piece of evidence as reported for a claim.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     pub doc_id: String,
@@ -151,6 +153,7 @@ pub struct Evidence {
 }
 
 /// The verdict on one claim with its evidence.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub claim: String,

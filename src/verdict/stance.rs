@@ -29,6 +29,7 @@ use super::config::StanceConfig;
 use crate::lang::{Language, StanceLexicon};
 
 /// What one passage says about a claim.
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stance {
