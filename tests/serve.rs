@@ -79,8 +79,7 @@ struct Answer {
 
 impl Answer {
     fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
@@ -126,7 +125,11 @@ fn cli_report() -> serde_json::Value {
         .write_stdin(article())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -171,7 +174,12 @@ fn every_endpoint_answers_and_concurrent_reports_equal_the_cli() {
     let text = String::from_utf8(article()).unwrap();
     let (title, body) = text.split_once('\n').unwrap();
     let req = serde_json::json!({"title": title, "text": body, "url": "https://news.example/sarn"});
-    let j = post(&s, "/v1/analyze", "application/json", req.to_string().as_bytes());
+    let j = post(
+        &s,
+        "/v1/analyze",
+        "application/json",
+        req.to_string().as_bytes(),
+    );
     assert_eq!(j.status, 200, "{}", j.body);
     assert_eq!(j.json()["articles"][0]["path"], "https://news.example/sarn");
     assert_eq!(j.json()["articles"][0]["title"], title);
@@ -194,7 +202,10 @@ fn every_endpoint_answers_and_concurrent_reports_equal_the_cli() {
     );
     assert_eq!(c.status, 200, "{}", c.body);
     assert_eq!(c.json()["verdicts"].as_array().unwrap().len(), 2);
-    assert_eq!(c.json()["verdicts"][0]["claim"], "The Sarn Bridge opened in 1998.");
+    assert_eq!(
+        c.json()["verdicts"][0]["claim"],
+        "The Sarn Bridge opened in 1998."
+    );
     let q = get(&s, "/v1/search?q=Sarn%20Bridge%20opened&k=3");
     assert_eq!(q.status, 200, "{}", q.body);
     let hits = q.json()["hits"].as_array().unwrap().clone();
@@ -276,15 +287,35 @@ Content-Disposition: form-data; name=\"file\"; filename=\"story.html\"\r\nConten
 fn client_mistakes_get_a_4xx_with_a_json_error() {
     let s = Served::start(&["--max-body-bytes", "100000"]);
     let cases: Vec<(&str, &str, Vec<u8>, u16)> = vec![
-        ("/v1/analyze", "application/json", b"{\"text\": ".to_vec(), 400),
+        (
+            "/v1/analyze",
+            "application/json",
+            b"{\"text\": ".to_vec(),
+            400,
+        ),
         ("/v1/analyze", "application/json", b"[1, 2]".to_vec(), 422),
-        ("/v1/analyze", "application/json", br#"{"text": ""}"#.to_vec(), 422),
+        (
+            "/v1/analyze",
+            "application/json",
+            br#"{"text": ""}"#.to_vec(),
+            422,
+        ),
         ("/v1/analyze", "text/plain", b"   \n ".to_vec(), 422),
-        ("/v1/analyze", "text/plain", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec(), 415),
+        (
+            "/v1/analyze",
+            "text/plain",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec(),
+            415,
+        ),
         ("/v1/analyze", "image/png", b"x".to_vec(), 415),
         ("/v1/analyze", "text/plain", vec![b'a'; 200_000], 413),
         ("/v1/check", "application/json", b"{}".to_vec(), 422),
-        ("/v1/check", "application/json", br#"{"claims": [""]}"#.to_vec(), 422),
+        (
+            "/v1/check",
+            "application/json",
+            br#"{"claims": [""]}"#.to_vec(),
+            422,
+        ),
         ("/v1/check", "text/plain", b"A claim.".to_vec(), 415),
     ];
     for (path, ct, body, want) in cases {
@@ -322,7 +353,10 @@ fn a_full_queue_answers_503_with_retry_after_and_a_slow_request_504() {
     let busy: Vec<&Answer> = answers.iter().filter(|a| a.status == 503).collect();
     assert!(answers.iter().all(|a| a.status == 200 || a.status == 503));
     assert!(answers.iter().any(|a| a.status == 200));
-    assert!(!busy.is_empty(), "8 requests at once with a queue of 1: none refused");
+    assert!(
+        !busy.is_empty(),
+        "8 requests at once with a queue of 1: none refused"
+    );
     for b in busy {
         assert_eq!(b.retry_after.as_deref(), Some("1"));
         assert!(b.json()["error"].as_str().unwrap().contains("busy"));
@@ -340,21 +374,26 @@ fn a_full_queue_answers_503_with_retry_after_and_a_slow_request_504() {
 #[test]
 fn the_api_key_guards_v1_only() {
     let s = Served::start(&["--api-key", "s3cret"]);
-    let no = post(&s, "/v1/check", "application/json", br#"{"claim": "X is Y."}"#);
+    let no = post(
+        &s,
+        "/v1/check",
+        "application/json",
+        br#"{"claims": ["X is Y."]}"#,
+    );
     assert_eq!(no.status, 401);
     assert!(no.json()["error"].as_str().unwrap().contains("API key"));
     let wrong = call(
         ureq::post(&s.url("/v1/check"))
             .set("content-type", "application/json")
             .set("authorization", "Bearer s3cres"),
-        Some(br#"{"claim": "X is Y."}"#),
+        Some(br#"{"claims": ["X is Y."]}"#),
     );
     assert_eq!(wrong.status, 401);
     let right = call(
         ureq::post(&s.url("/v1/check"))
             .set("content-type", "application/json")
             .set("authorization", "Bearer s3cret"),
-        Some(br#"{"claim": "The Sarn Bridge opened in 1998."}"#),
+        Some(br#"{"claims": ["The Sarn Bridge opened in 1998."]}"#),
     );
     assert_eq!(right.status, 200, "{}", right.body);
     assert_eq!(get(&s, "/healthz").status, 200);
@@ -391,13 +430,14 @@ fn sigterm_finishes_the_request_in_flight_then_exits_0() {
 #[test]
 fn the_library_serves_without_the_binary() {
     use veracity::serve::{ServeOptions, Server};
-    let docs = veracity::corpus::ingest::collect(
-        &[std::path::PathBuf::from(CORPUS)],
-        &Default::default(),
-    )
-    .unwrap()
-    .docs;
-    let analyzer = veracity::Analyzer::builder().documents(docs).build().unwrap();
+    let docs =
+        veracity::corpus::ingest::collect(&[std::path::PathBuf::from(CORPUS)], &Default::default())
+            .unwrap()
+            .docs;
+    let analyzer = veracity::Analyzer::builder()
+        .documents(docs)
+        .build()
+        .unwrap();
     let opts = ServeOptions {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..ServeOptions::default()
@@ -414,7 +454,7 @@ fn the_library_serves_without_the_binary() {
     });
     let a = call(
         ureq::post(&format!("{base}/v1/check")).set("content-type", "application/json"),
-        Some(br#"{"claim": "The Sarn Bridge opened in 1998."}"#),
+        Some(br#"{"claims": ["The Sarn Bridge opened in 1998."]}"#),
     );
     assert_eq!(a.status, 200, "{}", a.body);
     let v: veracity::serve::api::CheckResponse = serde_json::from_str(&a.body).unwrap();

@@ -46,6 +46,7 @@ pub struct AnalyzeRequest {
     #[serde(default)]
     pub title: Option<String>,
     /// The article text (plain text; send HTML as a `text/html` body).
+    #[schema(pattern = r"\S")]
     pub text: String,
     /// Where the article was published; the report names the article by it.
     #[serde(default)]
@@ -58,17 +59,25 @@ pub struct AnalyzeRequest {
     pub published: Option<String>,
 }
 
-/// Claims to check (`POST /v1/check`): `{"claims": [...]}` or `{"claim": "..."}`.
+/// Claims to check (`POST /v1/check`): `{"claims": ["...", ...]}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
-    /// Claims, each checked against the evidence (at most 100).
-    #[serde(default)]
-    pub claims: Vec<String>,
-    /// One claim (added to `claims`).
-    #[serde(default)]
-    pub claim: Option<String>,
+    /// Claims, each checked against the evidence (1 to 100, none empty).
+    #[schema(min_items = 1, max_items = 100, inline)]
+    pub claims: Vec<Claim>,
 }
+
+/// One claim: a sentence with at least one non-space character.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(pattern = r"\S")]
+pub struct Claim(pub String);
+
+/// A raw article body (`text/plain` or `text/html`): at least one
+/// non-space character.
+#[derive(Debug, Clone, ToSchema)]
+#[schema(pattern = r"\S")]
+pub struct ArticleBody(pub String);
 
 /// The verdicts of `POST /v1/check`, one per claim, in order.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -80,7 +89,8 @@ pub struct CheckResponse {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// The query.
+    /// The query (at least one non-space character).
+    #[param(pattern = r"\S")]
     pub q: String,
     /// Number of hits (1–100, default 10).
     #[param(minimum = 1, maximum = 100)]
@@ -351,12 +361,14 @@ pub(crate) fn article_from_body(content_type: &str, body: &[u8]) -> Result<Artic
         }
         "text/html" | "application/xhtml+xml" => "request.html",
         "text/plain" | "text/markdown" | "" => "request.txt",
-        other => return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
+        other => {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
                 "content type {other} is not read; send application/json, text/plain or text/html"
             ),
-        )),
+            ))
+        }
     };
     article_from_bytes(name, body)
 }
@@ -458,8 +470,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         description = "The article: JSON, or the raw text (`text/plain`) or page (`text/html`).",
         content(
             (AnalyzeRequest = "application/json"),
-            (String = "text/plain"),
-            (String = "text/html"),
+            (ArticleBody = "text/plain"),
+            (ArticleBody = "text/html"),
         )
     ),
     responses(
@@ -538,9 +550,7 @@ async fn check(
             format!("invalid JSON body: {e}; expected {{\"claims\": [\"...\"]}}"),
         )
     })?;
-    let mut claims = req.claims;
-    claims.extend(req.claim);
-    let claims: Vec<String> = claims.iter().map(|c| c.trim().to_string()).collect();
+    let claims: Vec<String> = req.claims.iter().map(|c| c.0.trim().to_string()).collect();
     if claims.is_empty() {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
