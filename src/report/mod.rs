@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::verdict::{Evidence, VerdictKind};
 
+pub(crate) use html::esc;
 pub use html::render_html;
-pub(crate) use html::{article_html, esc, CSS};
+#[cfg(feature = "serve")]
+pub(crate) use html::{article_html, CSS};
 pub use markdown::render_markdown;
 pub use text::render_text;
 
