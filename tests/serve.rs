@@ -462,3 +462,36 @@ fn the_library_serves_without_the_binary() {
     stop.send(()).unwrap();
     running.join().unwrap();
 }
+
+#[test]
+fn the_archive_page_reads_the_live_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("news.sqlite");
+    let out = common::veracity()
+        .args(["archive", "score", "--db"])
+        .arg(&db)
+        .args(["--corpus", CORPUS, "tests/fixtures/archive/articles.jsonl"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = Served::start(&["--db", db.to_str().unwrap()]);
+    let page = get(&s, "/archive");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.content_type.starts_with("text/html"));
+    assert!(page.body.contains("Archive report"));
+    assert!(get(&s, "/").body.contains("href=\"/archive\""));
+    drop(s);
+    // A database that is not there is an error at start, not at the first visit.
+    let bin = assert_cmd::cargo::cargo_bin("veracity");
+    let out = Command::new(bin)
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("missing.sqlite"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.sqlite"));
+}
