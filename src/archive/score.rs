@@ -581,7 +581,7 @@ impl Run<'_> {
                     let f = FailureRecord {
                         input: a.input.clone(),
                         line: a.line,
-                        reason: format!("article '{}': {}", a.id, error_chain(&e)),
+                        reason: format!("article '{}': {}", a.id, crate::error::chain(&e)),
                     };
                     summary.failed += 1;
                     self.progress.note(&f.to_string());
@@ -591,17 +591,6 @@ impl Run<'_> {
         }
         Ok(records)
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 fn write_lines(

@@ -439,7 +439,7 @@ pub(crate) async fn run_work(s: &AppState, work: Work) -> Result<Done, Problem> 
 }
 
 fn analysis_problem(e: crate::Error) -> Problem {
-    let text = error_chain(&e);
+    let text = crate::error::chain(&e);
     match e {
         crate::Error::Invalid(_) | crate::Error::Text(_) => {
             Problem::new(StatusCode::UNPROCESSABLE_ENTITY, text)
@@ -449,17 +449,6 @@ fn analysis_problem(e: crate::Error) -> Problem {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, text)
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// Analyse one article: claims, evidence, verdicts and propaganda.
