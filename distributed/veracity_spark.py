@@ -231,16 +231,22 @@ def score_partition(cfg: dict, index: int, records):
         feeder = threading.Thread(target=feed, daemon=True)
         feeder.start()
         counts = {"article": 0, "failure": 0}
-        for raw in proc.stdout:
-            line = raw.decode("utf-8").rstrip("\n")
-            if not line:
-                continue
-            # `origins` grows ahead of the output: veracity reads a line
-            # before it writes that article's result.
-            kind, line = _rewrite(line, origins, files, files[file_idx])
-            counts[kind] += 1
-            out.write(line + "\n")
-            out.flush()  # what is done shows in the temporary file
+        try:
+            for raw in proc.stdout:
+                line = raw.decode("utf-8").rstrip("\n")
+                if not line:
+                    continue
+                # `origins` grows ahead of the output: veracity reads a line
+                # before it writes that article's result.
+                kind, line = _rewrite(line, origins, files, files[file_idx])
+                counts[kind] += 1
+                out.write(line + "\n")
+                out.flush()  # what is done shows in the temporary file
+        except BaseException:
+            proc.kill()  # e.g. an unreadable result line: the attempt fails whole
+            proc.wait()
+            os.remove(tmp)
+            raise
         # wait4 rather than wait: the child's peak RSS comes with its status.
         _, status, usage = os.wait4(proc.pid, 0)
         rc = proc.returncode = os.waitstatus_to_exitcode(status)
