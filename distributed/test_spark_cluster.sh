@@ -13,11 +13,13 @@
 #      Spark retries, and every article is present exactly once, equal to a
 #      single `archive score --cross-references` (config_hash aside: it
 #      names the indexes by their paths, which differ on the executors);
-#   4. clear errors for a missing binary and a missing input.
+#   4. clear errors for a missing binary, a missing input and a missing model;
+#   5. Parquet input: the same articles as one Parquet dataset give the same
+#      scores (their `input` is the dataset, their `line` the row).
 #
 # Usage: distributed/test_spark_cluster.sh        (VERACITY_BIN=path/to/veracity, default target/debug/veracity)
 # Needs: Java 17, python3 with pip (pyspark is installed from PyPI if missing), the model
-# (`veracity models fetch`). KEEP=1 keeps the temporary folder; ONLY="3 4" runs some scenarios.
+# (`veracity models fetch`). KEEP=1 keeps the temporary folder; ONLY="3 5" runs some scenarios.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -112,7 +114,7 @@ log "index of the fixture's evidence; the single-machine run"
   >"$WORK/single.log" 2>&1 || fail "single-machine run: $(tail -3 "$WORK/single.log")"
 tail -1 "$WORK/single.log"
 
-# ONLY="3 4" runs some scenarios (2 needs 1).
+# ONLY="3 5" runs some scenarios (2 needs 1).
 want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 passed=0
 
@@ -228,6 +230,44 @@ msg=$("$PY" "$DRIVER" score --veracity "$VERACITY_BIN" --output "$WORK/out3" "$W
 msg=$("$PY" "$DRIVER" score --veracity "$VERACITY_BIN" --model-dir "$WORK" --output "$WORK/out3" "$FIXTURE" 2>&1); rc=$?
 [ "$rc" = 2 ] && grep -q "holds no model" <<<"$msg" || fail "missing model: rc $rc: $msg"
 set -e
+passed=$((passed + 1))
+fi
+
+if want 5; then
+log "scenario 5: Parquet input (the fixture's articles as one Parquet dataset, articles.parquet: the same outlet for records without one)"
+"$PY" - "$FIXTURE" "$WORK/articles.parquet" >"$WORK/parquet.log" 2>&1 <<'EOF'
+import json, sys
+from pyspark.sql import Row, SparkSession
+keys = ["id", "source", "published", "url", "title", "text"]
+rows = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if "text" in r:
+        rows.append(Row(**{k: r.get(k) for k in keys}))
+spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+spark.createDataFrame(rows).coalesce(1).write.parquet(sys.argv[2])
+spark.stop()
+EOF
+run_driver --veracity "$VERACITY_BIN" --index "$WORK/evidence" --partitions 3 \
+  --output "$WORK/out5" --import-db "$WORK/dist5.sqlite" "$WORK/articles.parquet"
+"$PY" - "$VERACITY_BIN" "$WORK/dist5.sqlite" "$WORK/single.sqlite" "$WORK/articles.parquet" <<'EOF' || fail "scenario 5: Parquet results differ"
+import json, subprocess, sys
+v, dist, single, path = sys.argv[1:]
+def rows(db):
+    out = subprocess.run([v, "archive", "export", "--db", db, "--table", "articles", "--format", "jsonl"],
+                         check=True, capture_output=True, text=True).stdout
+    return {r["id"]: r for r in map(json.loads, out.splitlines())}
+d, s = rows(dist), rows(single)
+assert d.keys() == s.keys(), sorted(d.keys() ^ s.keys())
+assert all(r["input"] == path for r in d.values())
+same = ("propaganda_score", "claims", "corroborated", "contradicted", "insufficient_evidence", "source", "published")
+bad = [i for i in d if any(d[i][k] != s[i][k] for k in same)]
+assert not bad, bad
+print(f"parquet: {len(d)} articles, the same scores and verdict counts as from the JSONL")
+EOF
 passed=$((passed + 1))
 fi
 

@@ -320,15 +320,15 @@ def read_archive(spark, inputs: list[str], partitions: int, parquet: bool):
     rdds = []
     for i, path in enumerate(inputs):
         share = max(1, round(partitions * sizes[i] / total))
-        if parquet or path.rstrip("/").endswith(".parquet"):
-            lines = spark.read.parquet(path).toJSON().rdd
-            if lines.getNumPartitions() < share:
-                lines = lines.repartition(share)
-        else:
-            lines = sc.textFile(path, minPartitions=share)
+        is_parquet = parquet or path.rstrip("/").endswith(".parquet")
+        # Each row of a Parquet dataset as a JSON object (null columns left out).
+        lines = spark.read.parquet(path).toJSON() if is_parquet else sc.textFile(path, minPartitions=share)
         # zipWithIndex numbers lines in file order (a counting pass first):
-        # the `line` a single-machine run records.
-        rdds.append(lines.zipWithIndex().map(lambda t, i=i: (i, t[1] + 1, t[0])))
+        # the `line` a single-machine run records (for Parquet: the row).
+        numbered = lines.zipWithIndex().map(lambda t, i=i: (i, t[1] + 1, t[0]))
+        if is_parquet and numbered.getNumPartitions() < share:
+            numbered = numbered.repartition(share)  # few large row groups: spread them
+        rdds.append(numbered)
     return rdds[0] if len(rdds) == 1 else sc.union(rdds)
 
 
