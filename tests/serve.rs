@@ -110,6 +110,16 @@ fn post(s: &Served, path: &str, ct: &str, body: &[u8]) -> Answer {
     )
 }
 
+/// POST `/` with a multipart form body as a browser sends it.
+fn post_form(s: &Served, boundary: &str, form: &str) -> Answer {
+    post(
+        s,
+        "/",
+        &format!("multipart/form-data; boundary={boundary}"),
+        form.as_bytes(),
+    )
+}
+
 fn get(s: &Served, path: &str) -> Answer {
     call(ureq::get(&s.url(path)), None)
 }
@@ -221,12 +231,7 @@ fn every_endpoint_answers_and_concurrent_reports_equal_the_cli() {
     let form = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n--{boundary}--\r\n"
     );
-    let shown = post(
-        &s,
-        "/",
-        &format!("multipart/form-data; boundary={boundary}"),
-        form.as_bytes(),
-    );
+    let shown = post_form(&s, boundary, &form);
     assert_eq!(shown.status, 200, "{}", shown.body);
     assert!(shown.body.contains("<section id=\"report\">"));
     assert!(shown.body.contains("badge v-contradicted"));
@@ -235,24 +240,14 @@ fn every_endpoint_answers_and_concurrent_reports_equal_the_cli() {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\r\n--{boundary}\r\n\
 Content-Disposition: form-data; name=\"file\"; filename=\"story.html\"\r\nContent-Type: text/html\r\n\r\n{html}\r\n--{boundary}--\r\n"
     );
-    let up = post(
-        &s,
-        "/",
-        &format!("multipart/form-data; boundary={boundary}"),
-        upload.as_bytes(),
-    );
+    let up = post_form(&s, boundary, &upload);
     assert_eq!(up.status, 200, "{}", up.body);
     assert!(up.body.contains("badge v-corroborated"));
     // An empty form is the client's mistake, shown on the page.
     let empty = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n  \r\n--{boundary}--\r\n"
     );
-    let e = post(
-        &s,
-        "/",
-        &format!("multipart/form-data; boundary={boundary}"),
-        empty.as_bytes(),
-    );
+    let e = post_form(&s, boundary, &empty);
     assert_eq!(e.status, 422);
     assert!(e.body.contains("role=\"alert\""));
 

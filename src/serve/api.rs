@@ -313,6 +313,27 @@ async fn method_not_allowed() -> Problem {
     )
 }
 
+/// The request's `Content-Type` ("" when absent or not text).
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A JSON body that did not parse (400) or had the wrong shape (422).
+fn json_problem(e: serde_json::Error, expected: &str) -> Problem {
+    let status = if e.is_data() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    Problem::new(
+        status,
+        format!("invalid JSON body: {e}; expected {expected}"),
+    )
+}
+
 /// A body that could not be read: too large (413) or broken (400).
 fn body_problem(r: BytesRejection) -> Problem {
     let status = r.status();
@@ -340,13 +361,9 @@ pub(crate) fn article_from_body(content_type: &str, body: &[u8]) -> Result<Artic
     let name = match mime.as_str() {
         "application/json" => {
             let req: AnalyzeRequest = serde_json::from_slice(body).map_err(|e| {
-                Problem::new(
-                    if e.is_data() {
-                        StatusCode::UNPROCESSABLE_ENTITY
-                    } else {
-                        StatusCode::BAD_REQUEST
-                    },
-                    format!("invalid JSON body: {e}; expected {{\"text\": ..., \"title\"?, \"url\"?, \"source\"?, \"published\"?}}"),
+                json_problem(
+                    e,
+                    "{\"text\": ..., \"title\"?, \"url\"?, \"source\"?, \"published\"?}",
                 )
             })?;
             let article = Article {
@@ -481,10 +498,7 @@ async fn analyze(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Report>, Problem> {
     let body = body.map_err(body_problem)?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let ct = content_type(&headers);
     let article = article_from_body(ct, &body)?;
     match run_work(&s, Work::Analyze(article)).await? {
         Done::Report(r) => Ok(Json(Report::new(vec![*r]))),
@@ -515,10 +529,7 @@ async fn check(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<CheckResponse>, Problem> {
     let body = body.map_err(body_problem)?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let ct = content_type(&headers);
     if !ct
         .trim()
         .to_ascii_lowercase()
@@ -529,16 +540,8 @@ async fn check(
             "send the claims as application/json: {\"claims\": [...]}",
         ));
     }
-    let req: CheckRequest = serde_json::from_slice(&body).map_err(|e| {
-        Problem::new(
-            if e.is_data() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            format!("invalid JSON body: {e}; expected {{\"claims\": [\"...\"]}}"),
-        )
-    })?;
+    let req: CheckRequest =
+        serde_json::from_slice(&body).map_err(|e| json_problem(e, "{\"claims\": [\"...\"]}"))?;
     let claims: Vec<String> = req.claims.iter().map(|c| c.0.trim().to_string()).collect();
     if claims.is_empty() {
         return Err(Problem::new(
