@@ -1,8 +1,11 @@
-//! Main-text extraction from HTML pages, with a small tolerant tag scanner.
+//! Main-text extraction from HTML pages.
 //!
-//! No DOM is built and nothing is rejected: unclosed tags, stray end tags,
-//! unquoted attributes and bare `<` all pass. The scanner walks the tags with
-//! a stack of open elements and collects text blocks:
+//! The page is tokenised by html5ever's tokenizer (the WHATWG tokenizing
+//! rules: character references, attributes, comments, raw-text elements, bare
+//! `<`), and the tokens are walked with a stack of open elements, without
+//! building a DOM: nothing is rejected (unclosed tags, stray end tags), and
+//! time is linear in the page, however deep its nesting. The walk collects
+//! text blocks:
 //!
 //! - `script`, `style`, `noscript`, `template` contents are skipped raw;
 //! - boilerplate subtrees are dropped: `nav`, `header`, `footer`, `aside`,
@@ -19,7 +22,7 @@
 //! - when the page has an `<article>` or `<main>` (or `role="main"`) holding
 //!   enough text, only blocks inside it are kept.
 //!
-//! Entities (named, decimal, hex) are decoded. The title is the first `<h1>`
+//! The title is the first `<h1>`
 //! when the `<title>` contains it (dropping a " | Site name" suffix), else the
 //! `<title>`, else the first `<h1>`.
 
@@ -30,6 +33,15 @@ pub struct Extracted {
     /// Paragraphs separated by blank lines.
     pub text: String,
 }
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
 
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -150,274 +162,6 @@ const CLASS_EXACT: &[&str] = &[
 /// `has-sidebar` must not drop the whole page).
 const NO_CLASS_CHECK: &[&str] = &["html", "body", "main", "article"];
 
-#[derive(Debug)]
-enum Tok<'a> {
-    Text(&'a str),
-    Start {
-        name: String,
-        attrs: Vec<(String, String)>,
-        self_closing: bool,
-    },
-    End(String),
-}
-
-/// Tolerant tokenizer: yields text runs, start tags and end tags; comments,
-/// doctypes and processing instructions are skipped; raw-text elements'
-/// contents are skipped.
-fn flush<'a>(toks: &mut Vec<Tok<'a>>, html: &'a str, upto: usize, from: usize) {
-    if upto > from {
-        toks.push(Tok::Text(&html[from..upto]));
-    }
-}
-
-fn tokenize(html: &str) -> Vec<Tok<'_>> {
-    let b = html.as_bytes();
-    let n = b.len();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    let mut text_start = 0;
-    let lower = html.to_ascii_lowercase();
-    while i < n {
-        if b[i] != b'<' {
-            i += 1;
-            continue;
-        }
-        if html[i..].starts_with("<!--") {
-            flush(&mut toks, html, i, text_start);
-            i = match html[i + 4..].find("-->") {
-                Some(p) => i + 4 + p + 3,
-                None => n,
-            };
-            text_start = i;
-            continue;
-        }
-        let next = b.get(i + 1).copied().unwrap_or(b' ');
-        if next == b'!' || next == b'?' {
-            flush(&mut toks, html, i, text_start);
-            i = html[i..].find('>').map(|p| i + p + 1).unwrap_or(n);
-            text_start = i;
-            continue;
-        }
-        let is_end = next == b'/';
-        let name_start = if is_end { i + 2 } else { i + 1 };
-        if !b.get(name_start).is_some_and(|c| c.is_ascii_alphabetic()) {
-            // A bare '<' in text.
-            i += 1;
-            continue;
-        }
-        flush(&mut toks, html, i, text_start);
-        let mut j = name_start;
-        while j < n && (b[j].is_ascii_alphanumeric() || b[j] == b'-' || b[j] == b':') {
-            j += 1;
-        }
-        let name = lower[name_start..j].to_string();
-        // Find the closing '>' outside quotes.
-        let mut k = j;
-        let mut quote = 0u8;
-        while k < n {
-            let c = b[k];
-            if quote != 0 {
-                if c == quote {
-                    quote = 0;
-                }
-            } else if c == b'"' || c == b'\'' {
-                quote = c;
-            } else if c == b'>' {
-                break;
-            }
-            k += 1;
-        }
-        let inner = &html[j..k.min(n)];
-        i = (k + 1).min(n);
-        text_start = i;
-        if is_end {
-            toks.push(Tok::End(name));
-            continue;
-        }
-        let self_closing = inner.trim_end().ends_with('/');
-        let attrs = parse_attrs(inner);
-        let raw = RAW.contains(&name.as_str()) && !self_closing;
-        toks.push(Tok::Start {
-            name: name.clone(),
-            attrs,
-            self_closing,
-        });
-        if raw {
-            let close = format!("</{name}");
-            let end = lower[i..].find(&close).map(|p| i + p).unwrap_or(n);
-            i = end;
-            text_start = end;
-        }
-    }
-    if n > text_start {
-        toks.push(Tok::Text(&html[text_start..]));
-    }
-    toks
-}
-
-fn parse_attrs(s: &str) -> Vec<(String, String)> {
-    let b = s.as_bytes();
-    let n = b.len();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < n {
-        while i < n && (b[i].is_ascii_whitespace() || b[i] == b'/') {
-            i += 1;
-        }
-        let ns = i;
-        while i < n && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'/' {
-            i += 1;
-        }
-        if i == ns {
-            i += 1;
-            continue;
-        }
-        let name = s[ns..i].to_ascii_lowercase();
-        while i < n && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let mut value = String::new();
-        if i < n && b[i] == b'=' {
-            i += 1;
-            while i < n && b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            if i < n && (b[i] == b'"' || b[i] == b'\'') {
-                let q = b[i];
-                let vs = i + 1;
-                let ve = s[vs..].find(q as char).map(|p| vs + p).unwrap_or(n);
-                value = decode_entities(&s[vs..ve]);
-                i = (ve + 1).min(n);
-            } else {
-                let vs = i;
-                while i < n && !b[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                value = decode_entities(&s[vs..i]);
-            }
-        }
-        out.push((name, value));
-    }
-    out
-}
-
-fn named_entity(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        "nbsp" => "\u{a0}",
-        "ensp" | "emsp" | "thinsp" => " ",
-        "ndash" => "–",
-        "mdash" => "—",
-        "lsquo" => "‘",
-        "rsquo" => "’",
-        "sbquo" => "‚",
-        "ldquo" => "“",
-        "rdquo" => "”",
-        "bdquo" => "„",
-        "laquo" => "«",
-        "raquo" => "»",
-        "lsaquo" => "‹",
-        "rsaquo" => "›",
-        "hellip" => "…",
-        "bull" => "•",
-        "middot" => "·",
-        "copy" => "©",
-        "reg" => "®",
-        "trade" => "™",
-        "euro" => "€",
-        "pound" => "£",
-        "yen" => "¥",
-        "cent" => "¢",
-        "sect" => "§",
-        "para" => "¶",
-        "deg" => "°",
-        "plusmn" => "±",
-        "times" => "×",
-        "divide" => "÷",
-        "frac12" => "½",
-        "frac14" => "¼",
-        "frac34" => "¾",
-        "permil" => "‰",
-        "prime" => "′",
-        "Prime" => "″",
-        "shy" | "zwj" | "zwnj" => "",
-        "iexcl" => "¡",
-        "iquest" => "¿",
-        "aacute" => "á",
-        "eacute" => "é",
-        "iacute" => "í",
-        "oacute" => "ó",
-        "uacute" => "ú",
-        "Aacute" => "Á",
-        "Eacute" => "É",
-        "agrave" => "à",
-        "egrave" => "è",
-        "ograve" => "ò",
-        "acirc" => "â",
-        "ecirc" => "ê",
-        "ocirc" => "ô",
-        "auml" => "ä",
-        "euml" => "ë",
-        "iuml" => "ï",
-        "ouml" => "ö",
-        "uuml" => "ü",
-        "Auml" => "Ä",
-        "Ouml" => "Ö",
-        "Uuml" => "Ü",
-        "szlig" => "ß",
-        "ccedil" => "ç",
-        "ntilde" => "ñ",
-        "oslash" => "ø",
-        "aring" => "å",
-        "aelig" => "æ",
-        _ => return None,
-    })
-}
-
-/// Decode HTML character references; unknown ones are kept literally.
-pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(p) = rest.find('&') {
-        out.push_str(&rest[..p]);
-        let after = &rest[p + 1..];
-        let semi = after.char_indices().take(33).find(|&(_, c)| c == ';');
-        let decoded = semi.and_then(|(q, _)| {
-            let name = &after[..q];
-            let ch = if let Some(num) = name.strip_prefix('#') {
-                let code = if let Some(hex) = num.strip_prefix(['x', 'X']) {
-                    u32::from_str_radix(hex, 16).ok()
-                } else {
-                    num.parse::<u32>().ok()
-                };
-                code.map(|c| char::from_u32(c).unwrap_or('\u{fffd}').to_string())
-            } else {
-                named_entity(name).map(str::to_string)
-            };
-            ch.map(|c| (c, q + 1))
-        });
-        match decoded {
-            Some((c, used)) => {
-                out.push_str(&c);
-                rest = &after[used..];
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     attrs
         .iter()
@@ -485,6 +229,13 @@ struct Block {
 #[derive(Default)]
 struct Walker {
     stack: Vec<Frame>,
+    /// How many elements of each name are on `stack`: closing a name that is
+    /// not open costs nothing (no scan of a deep stack).
+    open_count: HashMap<String, usize>,
+    /// Inside a raw-text element (`script`, `style`, …) whose content is
+    /// skipped: its name.
+    skipping: Option<String>,
+    check_classes: bool,
     drop_depth: usize,
     main_depth: usize,
     link_depth: usize,
@@ -523,12 +274,22 @@ impl Walker {
         }
     }
 
-    fn open(&mut self, name: &str, attrs: &[(String, String)], check_classes: bool) {
+    fn is_open(&self, name: &str) -> bool {
+        self.open_count.get(name).is_some_and(|&n| n > 0)
+    }
+
+    fn push(&mut self, frame: Frame) {
+        *self.open_count.entry(frame.name.clone()).or_default() += 1;
+        self.stack.push(frame);
+    }
+
+    fn open(&mut self, name: &str, attrs: &[(String, String)]) {
+        let check_classes = self.check_classes;
         if name == "body" || (BLOCK.contains(&name) && name != "html") {
             // A <head> left open must not swallow the page.
             self.close("head");
         }
-        if AUTO_CLOSE.contains(&name) {
+        if AUTO_CLOSE.contains(&name) && self.is_open(name) {
             for idx in (0..self.stack.len()).rev() {
                 let n = self.stack[idx].name.as_str();
                 if n == name {
@@ -574,7 +335,7 @@ impl Walker {
             }
             _ => {}
         }
-        self.stack.push(Frame {
+        self.push(Frame {
             name: name.to_string(),
             dropped,
             main,
@@ -585,6 +346,9 @@ impl Walker {
     fn close_to(&mut self, idx: usize) {
         while self.stack.len() > idx {
             let f = self.stack.pop().expect("stack is longer than idx");
+            if let Some(n) = self.open_count.get_mut(&f.name) {
+                *n -= 1;
+            }
             let name = f.name.as_str();
             if BLOCK.contains(&name) {
                 self.flush();
@@ -618,7 +382,12 @@ impl Walker {
     }
 
     fn close(&mut self, name: &str) {
-        if let Some(idx) = self.stack.iter().rposition(|f| f.name == name) {
+        if !self.is_open(name) {
+            if name == "br" || name == "p" {
+                // `</br>` and a stray `</p>` act as breaks in browsers.
+                self.flush();
+            }
+        } else if let Some(idx) = self.stack.iter().rposition(|f| f.name == name) {
             self.close_to(idx);
         } else if name == "br" || name == "p" {
             // `</br>` and a stray `</p>` act as breaks in browsers.
@@ -626,14 +395,17 @@ impl Walker {
         }
     }
 
-    fn text(&mut self, raw: &str) {
-        let t = decode_entities(raw);
+    /// Decoded text (html5ever has resolved the character references).
+    fn text(&mut self, t: &str) {
+        if self.skipping.is_some() {
+            return;
+        }
         if self.in_title {
-            self.title_buf.push_str(&t);
+            self.title_buf.push_str(t);
             return;
         }
         if self.h1_depth > 0 {
-            self.h1_buf.push_str(&t);
+            self.h1_buf.push_str(t);
         }
         if self.drop_depth > 0 {
             return;
@@ -641,39 +413,88 @@ impl Walker {
         if self.link_depth > 0 {
             self.buf_link += t.chars().filter(|c| !c.is_whitespace()).count();
         }
-        self.buf.push_str(&t);
+        self.buf.push_str(t);
+    }
+
+    /// A start or end tag; says how the tokenizer reads what follows (the
+    /// content of `script`, `style`, `title`, … is not markup).
+    fn tag(&mut self, tag: Tag) -> TokenSinkResult<()> {
+        let name: &str = &tag.name;
+        if tag.kind == TagKind::EndTag {
+            if self.skipping.as_deref() == Some(name) {
+                self.skipping = None;
+            }
+            self.close(name);
+            return TokenSinkResult::Continue;
+        }
+        // <head> is dropped, but its <title> must still be read.
+        if name == "title" {
+            self.in_title = true;
+            self.title_buf.clear();
+            self.push(Frame {
+                name: name.to_string(),
+                dropped: false,
+                main: false,
+            });
+            if tag.self_closing {
+                self.close(name);
+                return TokenSinkResult::Continue;
+            }
+            return TokenSinkResult::RawData(RawKind::Rcdata);
+        }
+        let attrs: Vec<(String, String)> = tag
+            .attrs
+            .iter()
+            .map(|a| (a.name.local.to_string(), a.value.to_string()))
+            .collect();
+        self.open(name, &attrs);
+        if tag.self_closing {
+            if !VOID.contains(&name) {
+                self.close(name);
+            }
+            return TokenSinkResult::Continue;
+        }
+        let raw = match name {
+            "script" => RawKind::ScriptData,
+            _ if RAW.contains(&name) => RawKind::Rawtext,
+            _ => return TokenSinkResult::Continue,
+        };
+        self.skipping = Some(name.to_string());
+        TokenSinkResult::RawData(raw)
+    }
+}
+
+/// Hands html5ever's tokens to the walker (the tokenizer's sink interface
+/// takes `&self`).
+struct Feed(RefCell<Walker>);
+
+impl TokenSink for Feed {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut w = self.0.borrow_mut();
+        match token {
+            Token::CharacterTokens(t) => w.text(&t),
+            Token::TagToken(tag) => return w.tag(tag),
+            // Comments, doctypes, NUL characters, parse errors, the end.
+            _ => {}
+        }
+        TokenSinkResult::Continue
     }
 }
 
 fn run(html: &str, check_classes: bool) -> (Option<String>, Option<String>, Vec<Block>) {
-    let mut w = Walker::default();
-    for tok in tokenize(html) {
-        match tok {
-            Tok::Text(t) => w.text(t),
-            Tok::Start {
-                name,
-                attrs,
-                self_closing,
-            } => {
-                // <head> is dropped, but its <title> must still be read.
-                if name == "title" {
-                    w.in_title = true;
-                    w.title_buf.clear();
-                    w.stack.push(Frame {
-                        name,
-                        dropped: false,
-                        main: false,
-                    });
-                    continue;
-                }
-                w.open(&name, &attrs, check_classes);
-                if self_closing && !VOID.contains(&name.as_str()) {
-                    w.close(&name);
-                }
-            }
-            Tok::End(name) => w.close(&name),
-        }
-    }
+    let walker = Walker {
+        check_classes,
+        ..Walker::default()
+    };
+    let tok = Tokenizer::new(Feed(RefCell::new(walker)), TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from(html));
+    // The sink never asks to run a script: the result is always `Done`.
+    let _ = tok.feed(&input);
+    tok.end();
+    let mut w = tok.sink.0.into_inner();
     w.close_to(0);
     w.flush();
     if w.h1_depth > 0 {
@@ -847,11 +668,43 @@ Employers added 303,000 jobs &mdash; more than expected.</p>
     }
 
     #[test]
-    fn entities() {
+    fn character_references_are_decoded_by_the_tokenizer() {
+        let e = extract("<p>a &amp;&lt;b&gt; &quot;c&quot; &#65;&#x42; &unknown; & x &eacute;&hellip; &#xFFFFFF; &nbsp</p><p title=\"&amp;\">b</p>");
         assert_eq!(
-            decode_entities("a &amp;&lt;b&gt; &quot;c&quot; &#65;&#x42; &unknown; & x"),
-            "a &<b> \"c\" AB &unknown; & x"
+            e.text,
+            "a &<b> \"c\" AB &unknown; & x \u{e9}\u{2026} \u{fffd}\n\nb"
         );
-        assert_eq!(decode_entities("&#xFFFFFF;"), "\u{fffd}");
+    }
+
+    #[test]
+    fn bare_angle_brackets_are_text() {
+        assert_eq!(
+            extract("<p>if a < b and c > d</p>").text,
+            "if a < b and c > d"
+        );
+    }
+
+    #[test]
+    fn deeply_nested_divs_take_linear_time() {
+        // Issue 16: 50k / 100k nested divs took 1.15 / 4.2 s (every block
+        // element scanned the whole stack of open elements). 200k levels
+        // would take minutes that way; linear, well under a second.
+        for depth in [1_000usize, 200_000] {
+            let html = format!(
+                "{}<p>Deep text.</p>{}",
+                "<div>".repeat(depth),
+                "</div>".repeat(depth)
+            );
+            let t = std::time::Instant::now();
+            assert_eq!(extract(&html).text, "Deep text.");
+            assert!(
+                t.elapsed().as_secs() < 10,
+                "{depth} levels took {:?}",
+                t.elapsed()
+            );
+        }
+        // Unclosed, too.
+        let html = format!("{}<p>Deep text.", "<div><span>".repeat(100_000));
+        assert_eq!(extract(&html).text, "Deep text.");
     }
 }

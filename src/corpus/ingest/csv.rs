@@ -263,7 +263,7 @@ pub fn read(path: &Path, opts: &IngestOptions, sink: &mut dyn Sink) -> Result<()
                     .zip(fields.into_iter().map(serde_json::Value::String))
                     .collect();
                 match record_to_document(&map, opts, &src) {
-                    Ok(doc) => sink.document(doc)?,
+                    Ok(doc) => sink.document_at(doc, line)?,
                     Err(reason) => sink.skipped(path, line, &reason),
                 }
             }
