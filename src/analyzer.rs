@@ -20,7 +20,7 @@ use crate::embed::{
 };
 use crate::error::{Error, Result};
 use crate::lang::Language;
-use crate::propaganda::PropagandaModel;
+use crate::propaganda::{PropagandaModel, TokenFeatureCache};
 use crate::report::{ArticleReport, ClaimReport};
 use crate::text::{split_sentences_in, Article, Sentence};
 use crate::verdict::check::Checker;
@@ -213,6 +213,7 @@ impl AnalyzerBuilder {
             checkworthiness,
             threshold,
             propaganda,
+            token_features: TokenFeatureCache::bounded(CACHE_VECTORS),
             checker,
             searcher,
             retrievers,
@@ -273,6 +274,9 @@ pub struct Analyzer {
     checkworthiness: CheckWorthiness,
     threshold: f32,
     propaganda: Option<PropagandaModel>,
+    /// The propaganda token heads' features of sentences already run
+    /// through the encoder (by `prepare` or an earlier article).
+    token_features: TokenFeatureCache,
     checker: Checker<'static>,
     /// The indexes, searched together (one ranking over all of them).
     searcher: Option<HybridSearcher<'static>>,
@@ -404,10 +408,27 @@ impl Analyzer {
             .flat_map(|a| split_sentences_in(&a.text, self.language))
             .collect();
         let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
-        if !texts.is_empty() {
-            self.prop.as_ref().unwrap_or(&self.plain).embed(&texts)?;
-        }
+        self.prepare_texts(&texts)?;
         Ok(texts.len())
+    }
+
+    /// One encoder pass over `texts` that serves every stage: with
+    /// propaganda scoring on, the token states give the propaganda token
+    /// features (remembered) and the sentence embeddings (in the encoders'
+    /// cache, which check-worthiness and retrieval read).
+    fn prepare_texts(&self, texts: &[&str]) -> Result<()> {
+        if texts.is_empty() {
+            return Ok(());
+        }
+        match (&self.propaganda, &self.prop) {
+            (Some(model), Some(enc)) => {
+                model.prepare(enc.as_ref(), texts, &self.token_features)?;
+            }
+            _ => {
+                self.plain.embed(texts)?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether propaganda techniques are scored.
@@ -472,6 +493,12 @@ impl Analyzer {
         skip: &dyn Fn(&Hit) -> bool,
         progress: &dyn Progress,
     ) -> Result<ArticleReport> {
+        // One encoder pass for the whole article (nothing to do after
+        // `prepare`): the propaganda heads' sentences include the title line.
+        let all = split_sentences_in(&art.text, self.language);
+        let all_texts: Vec<&str> = all.iter().map(|s| s.text.as_str()).collect();
+        self.prepare_texts(&all_texts)
+            .map_err(|e| Error::in_article(name, "embedding the sentences", e))?;
         let sentences = body_sentences(art, self.language);
         let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
         let scores = if texts.is_empty() {
@@ -507,7 +534,7 @@ impl Analyzer {
         let propaganda = match (&self.propaganda, &self.prop) {
             (Some(model), Some(enc)) => Some(
                 model
-                    .analyze_in(enc.as_ref(), &art.text, self.language)
+                    .analyze_cached_in(enc.as_ref(), &art.text, self.language, &self.token_features)
                     .map_err(|e| Error::in_article(name, "scoring propaganda techniques", e))?
                     .into(),
             ),

@@ -615,6 +615,38 @@ impl Fitted {
         tokens: &[TokenStates],
         lang: Language,
     ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
+        let token_feats = match &self.token_heads {
+            Some(th) => tokens
+                .iter()
+                .map(|t| th.features(t))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        self.predict_with_token_features_in(x, texts, &token_feats, lang)
+    }
+
+    /// The token heads' features of one sentence from its token states
+    /// (`None`: the model has no token heads). With these computed as the
+    /// token states come, the states need not be kept.
+    pub fn token_features(
+        &self,
+        ts: &TokenStates,
+    ) -> Result<Option<[f32; N_TOKEN_FEATURES]>, PropagandaError> {
+        self.token_heads
+            .as_ref()
+            .map(|th| th.features(ts))
+            .transpose()
+    }
+
+    /// [`Fitted::predict_features_in`] with the token heads' features of each
+    /// sentence ([`Fitted::token_features`]) instead of its token states.
+    pub fn predict_with_token_features_in<S: AsRef<str>>(
+        &self,
+        x: Vec<f32>,
+        texts: &[S],
+        token_feats: &[[f32; N_TOKEN_FEATURES]],
+        lang: Language,
+    ) -> Result<Vec<[f32; N_HEADS]>, PropagandaError> {
         let lexicons: Vec<&Lexicon> = [&self.lexicon, &self.span_lexicon]
             .into_iter()
             .flatten()
@@ -630,7 +662,7 @@ impl Fitted {
         {
             x
         } else {
-            if self.token_heads.is_some() && tokens.len() != texts.len() {
+            if self.token_heads.is_some() && token_feats.len() != texts.len() {
                 return Err(PropagandaError::Model(
                     "the model's token heads need the encoder's token states of every sentence (Encoder::embed_tokens)".into(),
                 ));
@@ -665,8 +697,8 @@ impl Fitted {
                 for lex in &lexicons {
                     out.extend_from_slice(&lex.features_in(t.as_ref(), lang));
                 }
-                if let Some(th) = &self.token_heads {
-                    out.extend_from_slice(&th.features(&tokens[i])?);
+                if self.token_heads.is_some() {
+                    out.extend_from_slice(&token_feats[i]);
                 }
                 if let Some(p) = &self.prototypes {
                     out.extend_from_slice(&p.features(&embs[i]));

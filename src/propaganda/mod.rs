@@ -26,6 +26,7 @@
 pub mod exemplars;
 pub mod features;
 pub mod fit;
+pub mod inputs;
 pub mod lexicon;
 pub mod techniques;
 pub mod tokens;
@@ -38,6 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::{EmbedError, Encoder, Readout};
 pub use fit::Fitted;
+pub use inputs::{TokenFeatureCache, TOKEN_CHUNK};
 
 /// A gold span inside one sentence: (start, end, technique index), character
 /// offsets into the sentence's text.
@@ -368,6 +370,42 @@ impl PropagandaModel {
         spans: &[(usize, usize)],
         lang: Language,
     ) -> Result<PropagandaReport, PropagandaError> {
+        self.score_spans(enc, text, spans, lang, None)
+    }
+
+    /// [`PropagandaModel::analyze_in`] with the token features of sentences
+    /// already seen taken from `cache` (and those computed remembered there):
+    /// after [`PropagandaModel::prepare`] on the same sentences, the encoder
+    /// is not run again.
+    pub fn analyze_cached_in(
+        &self,
+        enc: &dyn Encoder,
+        text: &str,
+        lang: Language,
+        cache: &TokenFeatureCache,
+    ) -> Result<PropagandaReport, PropagandaError> {
+        let spans: Vec<(usize, usize)> = crate::text::split_sentences_in(text, lang)
+            .iter()
+            .map(|s| (s.start, s.end))
+            .collect();
+        self.score_spans(enc, text, &spans, lang, Some(cache))
+    }
+
+    /// Run the encoder once over `texts` (the sentences of many articles
+    /// together: one batched pass) and remember what scoring them needs:
+    /// their token features in `cache`, their embeddings in the encoder's
+    /// cache. Returns the sentences computed (those not held already).
+    pub fn prepare(
+        &self,
+        enc: &dyn Encoder,
+        texts: &[&str],
+        cache: &TokenFeatureCache,
+    ) -> Result<usize, PropagandaError> {
+        self.check_encoder(enc)?;
+        inputs::prepare(&self.file.fitted, enc, texts, cache)
+    }
+
+    fn check_encoder(&self, enc: &dyn Encoder) -> Result<(), PropagandaError> {
         if enc.dims() != self.file.dims {
             return Err(PropagandaError::Model(format!(
                 "the heads were trained on '{}' ({} dimensions) but the encoder is '{}' ({} dimensions); use the model {}",
@@ -378,6 +416,18 @@ impl PropagandaModel {
                 self.file.encoder
             )));
         }
+        Ok(())
+    }
+
+    fn score_spans(
+        &self,
+        enc: &dyn Encoder,
+        text: &str,
+        spans: &[(usize, usize)],
+        lang: Language,
+        cache: Option<&TokenFeatureCache>,
+    ) -> Result<PropagandaReport, PropagandaError> {
+        self.check_encoder(enc)?;
         let mut sents: Vec<(usize, usize, &str)> = Vec::new();
         for &(s, e) in spans {
             let Some(t) = text.get(s..e) else {
@@ -394,24 +444,10 @@ impl PropagandaModel {
         }
         let texts: Vec<&str> = sents.iter().map(|s| s.2).collect();
         let fitted = &self.file.fitted;
-        // With token heads, one pass gives the token states and the embeddings.
-        let tokens = match &fitted.token_heads {
-            Some(_) if !texts.is_empty() => enc.embed_tokens(&texts)?.ok_or_else(|| {
-                PropagandaError::Model(format!(
-                    "the model's token heads need token states, which encoder '{}' does not give",
-                    enc.name()
-                ))
-            })?,
-            _ => Vec::new(),
-        };
-        let embs = if texts.is_empty() {
-            Vec::new()
-        } else if tokens.len() == texts.len() {
-            tokens.iter().map(|t| t.pooled.clone()).collect()
-        } else {
-            enc.embed(&texts)?
-        };
-        let probs = fitted.predict_in(&embs, &texts, &tokens, lang)?;
+        let (embs, token_feats) = inputs::encoder_inputs(fitted, enc, &texts, cache)?;
+        let x: Vec<f32> =
+            features::article_features_in(&fitted.features, &embs, &texts, lang).concat();
+        let probs = fitted.predict_with_token_features_in(x, &texts, &token_feats, lang)?;
         let ArticleScore { score, confidence } = article_score(fitted, &probs);
         let mut sentences = Vec::with_capacity(sents.len());
         let mut per_tech: Vec<Vec<usize>> = vec![Vec::new(); N_TECHNIQUES];
@@ -697,6 +733,142 @@ mod tests {
             .analyze_spans(&Letters, "What a disgrace!", &[(0, 16)])
             .unwrap_err();
         assert!(err.to_string().contains("token states"), "{err}");
+    }
+
+    /// Letters with token states (`toy_tokens`), counting the sentences
+    /// asked of each kind of pass.
+    #[derive(Default)]
+    struct TokenLetters {
+        embedded: std::sync::atomic::AtomicUsize,
+        token_passes: std::sync::atomic::AtomicUsize,
+        most_at_once: std::sync::atomic::AtomicUsize,
+    }
+    impl Encoder for TokenLetters {
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+            use std::sync::atomic::Ordering::Relaxed;
+            self.embedded.fetch_add(texts.len(), Relaxed);
+            Letters.embed(texts)
+        }
+        fn embed_tokens(
+            &self,
+            texts: &[&str],
+        ) -> Result<Option<Vec<crate::embed::TokenStates>>, EmbedError> {
+            use std::sync::atomic::Ordering::Relaxed;
+            self.token_passes.fetch_add(texts.len(), Relaxed);
+            self.most_at_once.fetch_max(texts.len(), Relaxed);
+            let pooled = Letters.embed(texts)?;
+            Ok(Some(
+                texts
+                    .iter()
+                    .zip(pooled)
+                    .map(|(t, p)| crate::embed::TokenStates {
+                        pooled: p,
+                        ..toy_tokens(t)
+                    })
+                    .collect(),
+            ))
+        }
+        fn dims(&self) -> usize {
+            27
+        }
+        fn max_len(&self) -> usize {
+            512
+        }
+        fn name(&self) -> &str {
+            "test/letters"
+        }
+    }
+
+    fn token_model() -> PropagandaModel {
+        let cfg = features::FeatureConfig {
+            tokens: true,
+            ..features::FeatureConfig::BASELINE
+        };
+        let arts = toy_articles();
+        let prepared = prepare(&arts, &cfg);
+        let refs: Vec<_> = prepared.iter().collect();
+        let opts = TrainOptions {
+            epochs: 20,
+            lr: 0.02,
+            token_epochs: 10,
+            ..Default::default()
+        };
+        toy_wrap(fit(&refs, &cfg, &opts, 2).unwrap())
+    }
+
+    /// Issue 16 (large articles): token states are asked for at most
+    /// TOKEN_CHUNK sentences at a time, and the chunked pass scores exactly
+    /// as the token states of the whole article at once did.
+    #[test]
+    fn token_states_come_a_chunk_at_a_time_with_the_same_scores() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let m = token_model();
+        let text: String = (0..TOKEN_CHUNK * 2 + 17)
+            .map(|i| {
+                if i % 3 == 0 {
+                    format!("What a disgrace number {i}! ")
+                } else {
+                    format!("The meeting number {i} was held. ")
+                }
+            })
+            .collect();
+        let enc = TokenLetters::default();
+        let r = m.analyze(&enc, &text).unwrap();
+        assert_eq!(r.sentences.len(), TOKEN_CHUNK * 2 + 17);
+        assert_eq!(enc.most_at_once.load(Relaxed), TOKEN_CHUNK);
+        assert_eq!(enc.token_passes.load(Relaxed), r.sentences.len());
+        let texts: Vec<&str> = r.sentences.iter().map(|s| s.text.as_str()).collect();
+        let all = enc.embed_tokens(&texts).unwrap().unwrap();
+        let embs: Vec<Vec<f32>> = all.iter().map(|t| t.pooled.clone()).collect();
+        let whole = m.fitted().predict(&embs, &texts, &all).unwrap();
+        for (s, p) in r.sentences.iter().zip(&whole) {
+            assert_eq!(s.propaganda, p[0], "{}", s.text);
+        }
+    }
+
+    /// `prepare` runs the encoder once over the sentences of several
+    /// articles; scoring each article afterwards runs no token pass, only
+    /// embedding lookups, and gives the same report as without the cache.
+    #[test]
+    fn prepared_sentences_are_not_run_through_the_encoder_again() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let m = token_model();
+        let a = "What a disgrace number 1! The meeting number 2 was held.";
+        let b = "The meeting number 3 was held. What a disgrace number 1!";
+        let plain = TokenLetters::default();
+        let want = [m.analyze(&plain, a).unwrap(), m.analyze(&plain, b).unwrap()];
+        let enc = TokenLetters::default();
+        let cache = TokenFeatureCache::bounded(100);
+        let texts: Vec<String> = [a, b]
+            .iter()
+            .flat_map(|t| crate::text::split_sentences(t))
+            .map(|s| s.text)
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // Four sentences, one of them twice: three computed.
+        assert_eq!(m.prepare(&enc, &refs, &cache).unwrap(), 3);
+        assert_eq!(enc.token_passes.load(Relaxed), 3);
+        let got = [
+            m.analyze_cached_in(&enc, a, Language::English, &cache)
+                .unwrap(),
+            m.analyze_cached_in(&enc, b, Language::English, &cache)
+                .unwrap(),
+        ];
+        assert_eq!(enc.token_passes.load(Relaxed), 3, "no second token pass");
+        assert_eq!(
+            serde_json::to_value(&got).unwrap(),
+            serde_json::to_value(&want).unwrap()
+        );
+        // A bounded cache that overflows still answers (it recomputes).
+        let tiny = TokenFeatureCache::bounded(1);
+        let r = m
+            .analyze_cached_in(&enc, a, Language::English, &tiny)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::to_value(&want[0]).unwrap()
+        );
+        assert_eq!(tiny.len(), 1);
     }
 
     #[test]
