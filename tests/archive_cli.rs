@@ -367,7 +367,7 @@ fn the_report_is_one_self_contained_page_with_its_charts_and_tables() {
 }
 
 #[test]
-fn an_export_holds_every_row_as_json_lines_and_as_csv() {
+fn an_export_holds_every_row_as_json_lines_csv_and_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let db = scored_db(dir.path());
     for table in ["articles", "claims", "evidence", "techniques", "failures"] {
@@ -401,13 +401,73 @@ fn an_export_holds_every_row_as_json_lines_and_as_csv() {
                 }
             }
         }
+        // Parquet, read back with the parquet crate's own reader: the same
+        // rows, columns and values as the JSON lines (nulls included).
+        let pq = dir.path().join(format!("{table}.parquet"));
+        ok(veracity()
+            .args([
+                "archive", "export", "--format", "parquet", "--table", table, "--db",
+            ])
+            .arg(&db)
+            .arg("-o")
+            .arg(&pq));
+        let reader = parquet::file::serialized_reader::SerializedFileReader::new(
+            std::fs::File::open(&pq).unwrap(),
+        )
+        .unwrap();
+        use parquet::file::reader::FileReader;
+        let back: Vec<serde_json::Value> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|r| parquet_row_json(&r.unwrap()))
+            .collect();
+        assert_eq!(back.len(), rows, "{table}");
+        for (want, got) in objs.iter().zip(&back) {
+            let (want, got) = (want.as_object().unwrap(), got.as_object().unwrap());
+            assert_eq!(
+                want.keys().collect::<Vec<_>>(),
+                got.keys().collect::<Vec<_>>(),
+                "{table}: columns in order"
+            );
+            for (k, w) in want {
+                match (w.as_f64(), got[k].as_f64()) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-12, "{table}.{k}: {a} vs {b}"),
+                    _ => assert_eq!(w, &got[k], "{table}.{k}"),
+                }
+            }
+        }
     }
+    // Binary output is not written to a terminal (here standard output is
+    // a pipe, so it is written: a valid file starts and ends with PAR1).
+    let piped = ok(veracity()
+        .args([
+            "archive", "export", "--format", "parquet", "--table", "articles", "--db",
+        ])
+        .arg(&db));
+    assert!(piped.stdout.starts_with(b"PAR1") && piped.stdout.ends_with(b"PAR1"));
     let unknown = veracity()
         .args(["archive", "export", "--table", "nope", "--db"])
         .arg(&db)
         .output()
         .unwrap();
     assert!(!unknown.status.success());
+}
+
+/// A Parquet row as a JSON object (the types `archive export` writes).
+fn parquet_row_json(row: &parquet::record::Row) -> serde_json::Value {
+    use parquet::record::Field;
+    let mut obj = serde_json::Map::new();
+    for (name, field) in row.get_column_iter() {
+        let v = match field {
+            Field::Null => serde_json::Value::Null,
+            Field::Long(x) => (*x).into(),
+            Field::Double(x) => (*x).into(),
+            Field::Str(x) => x.clone().into(),
+            other => panic!("{name}: a type archive export does not write: {other:?}"),
+        };
+        obj.insert(name.clone(), v);
+    }
+    serde_json::Value::Object(obj)
 }
 
 #[test]

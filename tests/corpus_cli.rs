@@ -79,7 +79,10 @@ fn jsonl_with_malformed_lines_then_re_add_replaces() {
             input.to_str().unwrap(),
         ],
     );
-    assert!(out.contains("added 2, replaced 0, skipped 2"), "{out}");
+    assert!(
+        out.contains("added 2, replaced 0, unchanged 0, skipped 2"),
+        "{out}"
+    );
     assert!(err.contains("news.jsonl:2: invalid JSON"), "{err}");
     assert!(err.contains("news.jsonl:3: no 'text' field"), "{err}");
     assert!(
@@ -94,9 +97,18 @@ fn jsonl_with_malformed_lines_then_re_add_replaces() {
     assert_eq!(s["sources"]["wire"], 2);
     assert_eq!(s["kinds"]["news"], 2);
 
-    // Re-adding the same file replaces, never duplicates.
+    // Re-adding the same file with another source replaces, never
+    // duplicates; with the same settings again it changes nothing.
     let (out, _) = add(&index, &["--kind", "news", input.to_str().unwrap()]);
-    assert!(out.contains("added 0, replaced 2, skipped 2"), "{out}");
+    assert!(
+        out.contains("added 0, replaced 2, unchanged 0, skipped 2"),
+        "{out}"
+    );
+    let (out, _) = add(&index, &["--kind", "news", input.to_str().unwrap()]);
+    assert!(
+        out.contains("added 0, replaced 0, unchanged 2, skipped 2"),
+        "{out}"
+    );
     let s = stats(&index);
     assert_eq!(s["documents"], 2);
     assert_eq!(s["passages"].as_u64().unwrap(), passages);
@@ -146,7 +158,10 @@ fn csv_with_quotes_and_a_bad_row() {
             input.to_str().unwrap(),
         ],
     );
-    assert!(out.contains("added 2, replaced 0, skipped 1"), "{out}");
+    assert!(
+        out.contains("added 2, replaced 0, unchanged 0, skipped 1"),
+        "{out}"
+    );
     assert!(
         err.contains("archive.csv:4: 2 fields, the header has 3"),
         "{err}"
@@ -184,7 +199,10 @@ fn folder_of_text_markdown_and_html_drops_boilerplate() {
     std::fs::write(docs.join("ignored.bin"), [0u8, 1, 2]).unwrap();
     let index = dir.path().join("idx");
     let (out, _) = add(&index, &["--kind", "reference", docs.to_str().unwrap()]);
-    assert!(out.contains("added 3, replaced 0, skipped 0"), "{out}");
+    assert!(
+        out.contains("added 3, replaced 0, unchanged 0, skipped 0"),
+        "{out}"
+    );
 
     let hits = search_json(&index, "glacier drones", &["--mode", "bm25"]);
     assert_eq!(hits[0]["title"], "Glacier study");
@@ -231,7 +249,10 @@ Drone surveys mapped its [[ice]] each summer.
     std::fs::write(&path, bz2(xml.as_bytes())).unwrap();
     let index = dir.path().join("idx");
     let (out, _) = add(&index, &["--kind", "reference", path.to_str().unwrap()]);
-    assert!(out.contains("added 1, replaced 0, skipped 0"), "{out}");
+    assert!(
+        out.contains("added 1, replaced 0, unchanged 0, skipped 0"),
+        "{out}"
+    );
     let hits = search_json(&index, "glacier retreated drone", &["--mode", "bm25"]);
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0]["title"], "Korva Glacier");
@@ -384,7 +405,7 @@ fn csv_stray_quote_loses_only_its_own_row() {
     let index = dir.path().join("idx");
     let (out, err) = add(&index, &[input.to_str().unwrap()]);
     assert!(
-        out.contains("added 1001, replaced 0, skipped 1"),
+        out.contains("added 1001, replaced 0, unchanged 0, skipped 1"),
         "{out}\n{err}"
     );
     assert!(err.contains("tv.csv:3: a quote opens a field"), "{err}");
@@ -482,7 +503,10 @@ fn index_add_exit_status_says_whether_anything_was_ingested() {
     // A good file and a missing one: the good one is ingested, status 2.
     let (code, out, err) = add_status(&index, &[good.to_str().unwrap(), missing.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{out}\n{err}");
-    assert!(out.contains("added 1, replaced 0, skipped 0"), "{out}");
+    assert!(
+        out.contains("added 1, replaced 0, unchanged 0, skipped 0"),
+        "{out}"
+    );
     assert_eq!(stats(&index)["documents"], 1);
     // An empty file: nothing ingested, status 1.
     let empty = dir.path().join("empty.jsonl");

@@ -71,6 +71,8 @@ pub enum ArchiveError {
         #[source]
         source: std::io::Error,
     },
+    #[error("writing Parquet")]
+    Parquet(#[from] parquet::errors::ParquetError),
     #[error("{0}")]
     Invalid(String),
 }

@@ -309,7 +309,7 @@ fn index_cross_references(
                 kind: DocKind::CrossReference,
             };
             truncate_text(&mut doc.text, opts.max_text_bytes);
-            if writer.stored(&doc.id)?.as_ref() == Some(&doc) {
+            if writer.is_current(&doc)? {
                 continue;
             }
             writer.add(&doc)?;

@@ -70,7 +70,7 @@ pub fn run(g: &GlobalArgs, a: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut articles: Vec<Article> = Vec::new();
     let mut failed = 0usize;
     for p in &a.files {
-        match super::read_article_with_text(p) {
+        match super::read_article_with_text(g, p) {
             Ok(mut art) => {
                 // The report names the article as it was given ("-" for stdin).
                 art.path = Some(p.clone());

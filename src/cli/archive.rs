@@ -1,7 +1,7 @@
 //! `veracity archive score|report|export|import`: score a news archive into
 //! a SQLite database (resumable), report its trends, export its tables.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,9 +54,6 @@ pub struct ScoreArgs {
     /// Articles per batch: embedded together, analysed in parallel, committed in one transaction.
     #[arg(long, default_value_t = 32, value_name = "N")]
     pub batch: usize,
-    /// Longest article text kept, in bytes; longer texts are cut there with a warning.
-    #[arg(long, default_value_t = 10 << 20, value_name = "BYTES")]
-    pub max_text_bytes: usize,
     /// Score every article again, even those the database holds with the same content and settings.
     #[arg(long)]
     pub rescore: bool,
@@ -108,7 +105,7 @@ pub struct ExportArgs {
     /// Table to export.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(archive::TABLES))]
     pub table: String,
-    /// Output format.
+    /// Output format (Parquet needs -o or a redirected standard output).
     #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
     pub format: ExportFormat,
     /// Write here instead of standard output.
@@ -163,7 +160,7 @@ fn score(g: &GlobalArgs, a: &ScoreArgs) -> anyhow::Result<ExitCode> {
         indexes: a.evidence.indexes.clone(),
         cross_references: a.cross_references,
         batch: a.batch,
-        max_text_bytes: a.max_text_bytes,
+        max_text_bytes: g.max_text_bytes,
         rescore: a.rescore,
         settings: a
             .evidence
@@ -201,12 +198,12 @@ fn score(g: &GlobalArgs, a: &ScoreArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Standard output, or a file created before any work is done.
-fn output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+fn output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write + Send>> {
     Ok(match path {
         Some(p) => Box::new(io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
         )),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+        None => Box::new(io::BufWriter::new(io::stdout())),
     })
 }
 
@@ -231,6 +228,11 @@ fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn export_table(a: &ExportArgs) -> anyhow::Result<ExitCode> {
+    if a.format == ExportFormat::Parquet && a.output.is_none() && io::stdout().is_terminal() {
+        anyhow::bail!(
+            "Parquet is binary: write it to a file with -o FILE, or redirect standard output"
+        );
+    }
     let store = Store::open_reader(&a.db)?;
     let mut out = output(&a.output)?;
     let table = a.table.as_str();

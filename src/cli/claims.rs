@@ -46,7 +46,7 @@ pub fn run_claims(g: &GlobalArgs, a: &ClaimsArgs) -> anyhow::Result<ExitCode> {
             bail!("--threshold {t} is outside [0, 1]");
         }
     }
-    let article = super::read_article_with_text(&a.file)?;
+    let article = super::read_article_with_text(g, &a.file)?;
     let sentences = if a.lines {
         split_lines(&article.text)
     } else {

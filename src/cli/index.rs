@@ -107,6 +107,8 @@ pub fn run(g: &GlobalArgs, cmd: &IndexCmd) -> anyhow::Result<ExitCode> {
 struct Summary {
     added: u64,
     replaced: u64,
+    /// Already in the index as given (a rerun): left as they are.
+    unchanged: u64,
     skipped: u64,
     warnings: u64,
     /// Inputs that could not be read at all.
@@ -124,14 +126,18 @@ struct IndexSink<'w, 'a> {
 
 impl Sink for IndexSink<'_, '_> {
     fn document(&mut self, doc: Document) -> Result<(), CorpusError> {
-        let out = self.writer.add(&doc)?;
-        if out.replaced {
-            self.summary.replaced += 1;
+        if self.writer.is_current(&doc)? {
+            self.summary.unchanged += 1;
         } else {
-            self.summary.added += 1;
+            let out = self.writer.add(&doc)?;
+            if out.replaced {
+                self.summary.replaced += 1;
+            } else {
+                self.summary.added += 1;
+            }
+            self.summary.passages += out.passages as u64;
         }
-        self.summary.passages += out.passages as u64;
-        let docs = self.summary.added + self.summary.replaced;
+        let docs = self.summary.added + self.summary.replaced + self.summary.unchanged;
         if docs.is_multiple_of(100) {
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
             self.bar
@@ -234,12 +240,13 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
     }
     committed?;
     let secs = started.elapsed().as_secs_f64();
-    let docs = summary.added + summary.replaced;
+    let docs = summary.added + summary.replaced + summary.unchanged;
     let mut out = std::io::stdout().lock();
     writeln!(out,
-        "added {}, replaced {}, skipped {} documents ({} warnings); {} passages; {:.1}s ({:.0} docs/s, {:.2} MB/s); index {}",
+        "added {}, replaced {}, unchanged {}, skipped {} documents ({} warnings); {} passages; {:.1}s ({:.0} docs/s, {:.2} MB/s); index {}",
         summary.added,
         summary.replaced,
+        summary.unchanged,
         summary.skipped,
         summary.warnings,
         summary.passages,
@@ -248,8 +255,9 @@ fn add(g: &GlobalArgs, a: &AddArgs) -> anyhow::Result<ExitCode> {
         total as f64 / 1e6 / secs.max(1e-9),
         a.index.display()
     )?;
-    // As ripgrep: 0 something was ingested, 1 nothing was, 2 an input could
-    // not be read (what could be read is in the index).
+    // As ripgrep: 0 something was ingested (or was there already, unchanged),
+    // 1 nothing was, 2 an input could not be read (what could be read is in
+    // the index).
     Ok(if summary.errors > 0 {
         eprintln!(
             "error: {} input(s) could not be read (see above)",

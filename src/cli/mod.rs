@@ -70,6 +70,9 @@ pub struct GlobalArgs {
         value_name = "CODE"
     )]
     pub language: veracity::lang::Language,
+    /// Longest article text read, in bytes (10 MiB); longer texts are cut there with a warning.
+    #[arg(long, global = true, env = "VERACITY_MAX_TEXT_BYTES", default_value_t = veracity::text::MAX_ARTICLE_BYTES, value_name = "BYTES")]
+    pub max_text_bytes: usize,
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -162,8 +165,11 @@ fn init_logging(verbose: u8) {
 
 /// Read an article; one without text is an error, the same in every
 /// command that reads articles (`analyze`, `claims`, `propaganda`).
-pub fn read_article_with_text(p: &std::path::Path) -> anyhow::Result<veracity::text::Article> {
-    let article = veracity::text::read_article(p)?;
+pub fn read_article_with_text(
+    g: &GlobalArgs,
+    p: &std::path::Path,
+) -> anyhow::Result<veracity::text::Article> {
+    let article = veracity::text::read_article_limited(p, g.max_text_bytes)?;
     if article.text.trim().is_empty() {
         anyhow::bail!("{}: the article is empty; nothing to analyze", p.display());
     }

@@ -32,7 +32,7 @@ fn load_model(heads: Option<&Path>) -> anyhow::Result<PropagandaModel> {
 }
 
 pub fn run(g: &GlobalArgs, a: &PropagandaArgs) -> anyhow::Result<ExitCode> {
-    let article = super::read_article_with_text(&a.file)?;
+    let article = super::read_article_with_text(g, &a.file)?;
     let model = load_model(a.heads.as_deref())?;
     let enc = g.encoder_with(model.readout())?;
     let report = model

@@ -367,7 +367,10 @@ impl Index {
                 opts.threads.max(1),
                 opts.memory_bytes.max(15_000_000 * opts.threads.max(1)),
             )
-            .map_err(|e| CorpusError::store(&self.dir, e))?;
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => CorpusError::Busy(self.dir.clone()),
+                e => CorpusError::store(&self.dir, e),
+            })?;
         if let Some(enc) = encoder {
             let store = DenseStore::open_or_create(&self.dir, enc.name(), enc.dims())?;
             self.dense = Some(store);
@@ -736,14 +739,21 @@ impl Index {
                 continue;
             };
             let sim = sig.similarity(&other);
-            if sim >= origin::SAME_ORIGIN && best.as_ref().is_none_or(|b| sim > b.1) {
-                if let Some(o) = d.get_first(self.f.origin).and_then(|v| v.as_str()) {
+            if let Some(o) = d.get_first(self.f.origin).and_then(|v| v.as_str()) {
+                if sim >= origin::SAME_ORIGIN && better(sim, o, best.as_ref()) {
                     best = Some((o.to_string(), sim));
                 }
             }
         }
         Ok(best)
     }
+}
+
+/// Whether a candidate origin (`sim`, `origin`) beats the best so far: the
+/// more similar, and between equally similar ones the smaller id, so that the
+/// choice does not depend on the order the candidates come in.
+fn better(sim: f32, origin: &str, best: Option<&(String, f32)>) -> bool {
+    best.is_none_or(|(o, s)| sim > *s || (sim == *s && origin < o.as_str()))
 }
 
 /// The error for a folder that holds tantivy's files but not
@@ -793,6 +803,27 @@ impl Writer<'_> {
     /// whether adding a document again would change anything.
     pub fn stored(&self, id: &str) -> Result<Option<Document>, CorpusError> {
         self.index.document(id)
+    }
+
+    /// Whether `doc` is in the index exactly as given (title, text, URL,
+    /// source, date, kind) and, for a writer that stores vectors, with the
+    /// vector of every passage: adding it again would change nothing, so a
+    /// rerun of an interrupted `index add` leaves what it committed as it
+    /// is and ends with the index a clean run makes.
+    pub fn is_current(&self, doc: &Document) -> Result<bool, CorpusError> {
+        if self.pending_ids.contains(&doc.id) || self.stored(&doc.id)?.as_ref() != Some(doc) {
+            return Ok(false);
+        }
+        if self.encoder.is_none() {
+            return Ok(true);
+        }
+        let Some(store) = self.index.dense.as_ref() else {
+            return Ok(false);
+        };
+        let spans = passages::passages(&doc.text, &self.index.cfg, self.index.language());
+        Ok(spans
+            .iter()
+            .all(|sp| store.contains(dense::passage_key(&doc.title, &doc.text[sp.start..sp.end]))))
     }
 
     /// Add (or replace) one document. Returns whether it replaced one and
@@ -915,7 +946,7 @@ impl Writer<'_> {
                     }
                     let (o, other) = &self.pending_sigs[i];
                     let sim = sig.similarity(other);
-                    if sim >= origin::SAME_ORIGIN && best.as_ref().is_none_or(|b| sim > b.1) {
+                    if sim >= origin::SAME_ORIGIN && better(sim, o, best.as_ref()) {
                         best = Some((o.clone(), sim));
                     }
                 }

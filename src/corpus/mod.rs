@@ -142,6 +142,9 @@ pub enum CorpusError {
     },
     #[error("no index at {0}; create one with `veracity index add --index {0} ...`")]
     NoIndex(PathBuf),
+    /// Another writer holds the index (tantivy's writer lock).
+    #[error("the index at {0} is being written by another `veracity index add` (or another program); wait for it to finish, then run this again")]
+    Busy(PathBuf),
     /// An index whose files are damaged (tantivy failed, or panicked, on them).
     #[error("the index at {path} is damaged ({detail}); rebuild it: move the folder away and run `veracity index add --index {path} ...` again with its inputs")]
     Damaged { path: PathBuf, detail: String },

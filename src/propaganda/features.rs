@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fit::REPETITION_WINDOW;
 use crate::embed::dot;
 use crate::lang::Language;
 #[cfg(feature = "experiments")]
@@ -271,6 +272,10 @@ fn mean_into(out: &mut [f32], vs: &[&[f32]]) {
 /// Per-sentence repetition signals inside one English article: for each
 /// sentence, (highest cosine to another sentence, number of near duplicates,
 /// share of its content words that occur in at least two other sentences).
+/// Other sentences are those within [`REPETITION_WINDOW`] on either side:
+/// every pair in an article of up to 1,001 sentences (any news article), and
+/// time linear in the length of a longer text (every pair made a 1 MB text,
+/// 10,000 sentences, spend most of its time here).
 pub fn repetition_signals(embs: &[Vec<f32>], texts: &[&str]) -> Vec<(f32, usize, f32)> {
     repetition_signals_in(embs, texts, Language::English)
 }
@@ -301,7 +306,7 @@ pub fn repetition_signals_in(
         .map(|i| {
             let mut best = 0.0f32;
             let mut near = 0usize;
-            for j in 0..n {
+            for j in i.saturating_sub(REPETITION_WINDOW)..(i + REPETITION_WINDOW + 1).min(n) {
                 if j == i {
                     continue;
                 }
@@ -499,6 +504,39 @@ mod tests {
             FeatureConfig::ALL.check_available().is_ok(),
             cfg!(feature = "experiments")
         );
+    }
+
+    /// Issue 16 (large articles): repetition signals compare a sentence
+    /// with the REPETITION_WINDOW sentences on either side, so a copy
+    /// further away is not seen, and one within reach is.
+    #[test]
+    fn repetition_signals_look_within_the_window() {
+        let n = 2 * REPETITION_WINDOW + 10;
+        let unit = |k: usize| {
+            let mut v = vec![0.0f32; 4];
+            v[k] = 1.0;
+            v
+        };
+        // Sentence 0 and sentence n-1 are copies; the rest point elsewhere.
+        let embs: Vec<Vec<f32>> = (0..n)
+            .map(|i| {
+                if i == 0 || i == n - 1 {
+                    unit(0)
+                } else {
+                    unit(1 + i % 3)
+                }
+            })
+            .collect();
+        let texts: Vec<&str> = vec!["sentence"; n];
+        let rep = repetition_signals(&embs, &texts);
+        assert_eq!(rep[0].1, 0, "a copy beyond the window is not counted");
+        assert!(rep[0].0 < 0.5);
+        let near = REPETITION_WINDOW / 2;
+        let mut embs2 = embs.clone();
+        embs2[near] = unit(0);
+        let rep2 = repetition_signals(&embs2, &texts);
+        assert_eq!(rep2[0].1, 1, "a copy within the window is");
+        assert!(rep2[0].0 > 0.99);
     }
 
     #[cfg(feature = "experiments")]

@@ -256,25 +256,46 @@ pub fn read_lines(reader: impl std::io::Read, name: &str) -> Result<Vec<String>,
     Ok(lines)
 }
 
-/// Read an article from a file, or from standard input when `path` is `-`.
+/// The most bytes of one article that are read by default (10 MiB, far
+/// above any real article): memory and time stay bounded on any input.
+pub const MAX_ARTICLE_BYTES: usize = 10 << 20;
+
+/// Read an article from a file, or from standard input when `path` is `-`;
+/// at most [`MAX_ARTICLE_BYTES`] of it (see [`read_article_limited`]).
 pub fn read_article(path: &Path) -> Result<Article, TextError> {
+    read_article_limited(path, MAX_ARTICLE_BYTES)
+}
+
+/// [`read_article`] reading at most `max_bytes` of the input: the rest is
+/// neither read nor kept, with a warning (the cut falls on a character
+/// boundary).
+pub fn read_article_limited(path: &Path, max_bytes: usize) -> Result<Article, TextError> {
     let stdin = path.as_os_str() == "-";
-    let bytes = if stdin {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| TextError::Io {
-                path: PathBuf::from("<stdin>"),
-                error: e,
-            })?;
-        buf
-    } else {
-        std::fs::read(path).map_err(|e| TextError::Io {
-            path: path.to_path_buf(),
-            error: e,
-        })?
-    };
     let name = if stdin { Path::new("<stdin>") } else { path };
+    let io = |e| TextError::Io {
+        path: name.to_path_buf(),
+        error: e,
+    };
+    let mut bytes = Vec::new();
+    let limit = max_bytes as u64 + 1;
+    if stdin {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
+    }
+    .map_err(io)?;
+    if bytes.len() > max_bytes {
+        let mut cut = max_bytes;
+        // Back to the start of a UTF-8 character (at most 3 bytes).
+        while cut > 0 && cut + 4 > max_bytes && (bytes[cut] & 0xC0) == 0x80 {
+            cut -= 1;
+        }
+        bytes.truncate(cut);
+        tracing::warn!(
+            "{}: longer than {max_bytes} bytes; only the first {cut} are read (--max-text-bytes)",
+            name.display()
+        );
+    }
     let text = decode_text(&bytes, name)?;
     let mut article = parse_article(text, name)?;
     article.path = (!stdin).then(|| path.to_path_buf());
@@ -284,6 +305,26 @@ pub fn read_article(path: &Path) -> Result<Article, TextError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_article_over_the_limit_is_cut_on_a_character_boundary() {
+        // Issue 16: a whole 5 MB article was read and analysed (600 s,
+        // 5.7 GB); now at most the limit is read.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("long.txt");
+        std::fs::write(&p, "Caf\u{e9} ".repeat(1000)).unwrap();
+        for max in [10usize, 11, 12, 4000] {
+            let a = read_article_limited(&p, max).unwrap();
+            assert!(
+                a.text.len() <= max && a.text.len() + 3 >= max,
+                "{max}: {}",
+                a.text.len()
+            );
+            assert!(!a.text.contains('\u{1a}'), "a character was split at {max}");
+        }
+        let whole = read_article_limited(&p, 6000).unwrap();
+        assert_eq!(whole.text.len(), 6000);
+    }
     use std::io::Write;
 
     fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
