@@ -114,7 +114,7 @@ proptest! {
     }
 
     #[test]
-    fn html_extraction_never_panics_and_gives_trimmed_paragraphs(
+    fn html_extraction_never_panics_and_gives_clean_paragraphs(
         parts in prop::collection::vec(prop_oneof![
             Just("<div>".to_string()), Just("</div>".to_string()), Just("<p>".to_string()),
             Just("</p>".to_string()), Just("<article>".to_string()), Just("<nav>".to_string()),
