@@ -143,7 +143,11 @@ pub fn html_extract(data: &[u8]) {
     let pre = html.to_ascii_lowercase().contains("<pre");
     if !e.text.is_empty() && !pre {
         for para in e.text.split("\n\n") {
-            assert!(para.chars().any(char::is_alphanumeric), "paragraphs of {:?}", e.text);
+            assert!(
+                para.chars().any(char::is_alphanumeric),
+                "paragraphs of {:?}",
+                e.text
+            );
             assert_eq!(para.trim(), para, "paragraphs of {:?}", e.text);
         }
     }
