@@ -499,7 +499,7 @@ impl Analyzer {
         let all_texts: Vec<&str> = all.iter().map(|s| s.text.as_str()).collect();
         self.prepare_texts(&all_texts)
             .map_err(|e| Error::in_article(name, "embedding the sentences", e))?;
-        let sentences = body_sentences(art, self.language);
+        let sentences = without_title(art, all);
         let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
         let scores = if texts.is_empty() {
             Vec::new()
@@ -562,10 +562,9 @@ fn cross_id(i: usize) -> String {
     format!("article-{}", i + 1)
 }
 
-/// The article's sentences without the title line (plain-text titles are the
+/// `s`, the article's sentences, without the title line (plain-text titles are the
 /// first line of the text itself).
-fn body_sentences(a: &Article, lang: Language) -> Vec<Sentence> {
-    let mut s = split_sentences_in(&a.text, lang);
+fn without_title(a: &Article, mut s: Vec<Sentence>) -> Vec<Sentence> {
     if let (Some(t), Some(first)) = (&a.title, s.first()) {
         if first.text.trim().trim_start_matches('#').trim() == t.trim() {
             s.remove(0);
@@ -592,7 +591,7 @@ mod tests {
             text: "Big news\n\nThe mayor resigned on Monday. Nobody knows why.".into(),
             path: None,
         };
-        let s: Vec<String> = body_sentences(&a, Language::English)
+        let s: Vec<String> = without_title(&a, split_sentences_in(&a.text, Language::English))
             .into_iter()
             .map(|s| s.text)
             .collect();
